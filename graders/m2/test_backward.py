@@ -1,0 +1,66 @@
+"""M2: backward() fills in every gradient of the graph, shared nodes included."""
+from hypothesis import given
+
+from micrograde.checks import expect_close, fmt, show, single_op
+from micrograde.exprgen import Op, Program, close_enough, programs
+from micrograde.judge import BACKWARD, expect_program
+
+
+@given(program=programs())
+def test_backward_matches_exact_gradients_on_random_graphs(sandbox, program):
+    expect_program(sandbox, program, probe=BACKWARD, what="backward() on a random graph")
+
+
+@given(program=programs())
+def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, program):
+    answer = sandbox.call(BACKWARD, "backward() on a random graph", program=program.to_json())
+    shifted = []
+    for i, x in enumerate(program.inputs):
+        h = 1e-6 * max(1.0, abs(x))
+        for sign in (1, -1):
+            inputs = list(program.inputs)
+            inputs[i] = x + sign * h
+            shifted.append(Program(inputs=tuple(inputs), ops=program.ops).to_json())
+    outs = sandbox.call("autograd.outputs", "the forward pass at nudged inputs", programs=shifted)
+    f = answer["values"][-1]
+    for i, x in enumerate(program.inputs):
+        h = 1e-6 * max(1.0, abs(x))
+        g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
+        if not all(isinstance(v, float) for v in (g, up, down, f)):
+            raise AssertionError(f"backward() or the forward pass returned something that is not a number\n{show(program)}")
+        g_fd = (up - down) / (2 * h)
+        assert close_enough(g, g_fd, f), (
+            f"d(out)/d(x{i}) from backward() is {fmt(g)}, but finite differences of your own forward pass "
+            f"give {fmt(g_fd)}\n{show(program)}")
+
+
+SHARED = Program(inputs=(1.5, -0.5), ops=(
+    Op("mul", (("n", 0), ("n", 1))),   # n2 feeds three consumers below
+    Op("add", (("n", 2), ("n", 2))),
+    Op("mul", (("n", 3), ("n", 2))),
+    Op("add", (("n", 4), ("n", 0))),
+    Op("sub", (("n", 5), ("n", 2))),
+))
+
+
+def test_backward_accumulates_through_shared_nodes(sandbox):
+    expect_program(sandbox, SHARED, probe=BACKWARD, what="backward() where one node feeds several others")
+
+
+def test_backward_seeds_the_root_gradient_with_one(sandbox):
+    answer = sandbox.call(BACKWARD, "backward() on x0 * x1", program=single_op("mul", 0, 1).to_json())
+    expect_close(answer["grads"][-1], 1.0, "out.grad after out.backward()")
+
+
+def test_backward_twice_doubles_the_gradients(sandbox):
+    answer = sandbox.call("autograd.double_backward", "c = a * b; c.backward(); c.backward()", a=3.0, b=-2.0)
+    expect_close(answer["a"], -4.0, "a.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
+    expect_close(answer["b"], 6.0, "b.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
+
+
+def test_backward_handles_deep_graphs(sandbox, warn):
+    answer = sandbox.call("autograd.deep_chain", "backward() on a chain of 20,000 multiplications", depth=20_000)
+    if answer["recursion_error"]:
+        warn("backward() raised RecursionError on a chain of 20,000 nodes: use an iterative topological sort")
+        return
+    expect_close(answer["grad"], 1.0, "x.grad at the bottom of a 20,000-node chain of * 1.0")

@@ -1,0 +1,46 @@
+"""M2: numerical_grad computes central differences; gradcheck tells right gradients from wrong."""
+import math
+
+from micrograde.checks import expect_all_close
+
+XS = [0.7, -1.3, 0.4]
+
+
+def smooth(x):
+    # The same function the probe hands to numerical_grad, evaluated here with plain floats.
+    return math.sin(x[0]) * x[1] + x[0] * x[0] * x[-1] + math.exp(0.3 * x[-1])
+
+
+def central(f, xs, h):
+    grads = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += h
+        down[i] -= h
+        grads.append((f(up) - f(down)) / (2 * h))
+    return grads
+
+
+def test_numerical_grad_returns_central_differences(sandbox):
+    answer = sandbox.call("gradcheck.numerical_grad", "numerical_grad(f, xs)", function="smooth", xs=XS)
+    expect_all_close(answer, central(smooth, XS, 1e-6), "numerical_grad(f, xs) entry", rel=1e-6, abs_=1e-7)
+
+
+def test_numerical_grad_uses_the_step_h_on_both_sides(sandbox):
+    # With a large h a one-sided difference is off by about h/2 * f'' and is easy to tell apart.
+    answer = sandbox.call("gradcheck.numerical_grad", "numerical_grad(f, xs, h=1e-2)", function="smooth", xs=XS, h=1e-2)
+    expect_all_close(answer, central(smooth, XS, 1e-2), "numerical_grad(f, xs, h=1e-2) entry "
+                     "(central: (f(x+h) - f(x-h)) / 2h)", rel=1e-9, abs_=1e-9)
+
+
+def test_gradcheck_accepts_correct_gradients(sandbox):
+    verdict = sandbox.call("gradcheck.gradcheck", "gradcheck(f, xs) on f = x0*x1 + x0**2",
+                           function="product_plus_square", xs=[1.3, -0.4])
+    assert verdict is True, f"gradcheck should return True for correct gradients, returned {verdict!r}"
+
+
+def test_gradcheck_rejects_a_wrong_backward(sandbox):
+    verdict = sandbox.call("gradcheck.gradcheck", "gradcheck(f, xs) on a node whose _backward doubles its gradients",
+                           function="wrong_backward", xs=[1.3, -0.4])
+    assert verdict is False, (
+        f"gradcheck should return False when a _backward is wrong (gradients twice too large), returned {verdict!r}")

@@ -1,0 +1,76 @@
+"""M3: a Layer is a list of neurons; an MLP stacks layers, hidden ones activated, the last linear."""
+from micrograde.checks import expect_all_close
+from micrograde.trusted import mlp
+
+
+def _layer(sandbox, nout, check_seed):
+    return sandbox.call("nn.layer", f"Layer(3, {nout})(x)", nin=3, nout=nout, x=[0.5, -1.0, 0.25], seed=check_seed)
+
+
+def _mlp(sandbox, nin, nouts, check_seed):
+    return sandbox.call("nn.mlp_parameters", f"MLP({nin}, {nouts}).parameters()", nin=nin, nouts=nouts, seed=check_seed)
+
+
+def test_layer_returns_one_output_per_neuron(sandbox, check_seed):
+    answer = _layer(sandbox, 4, check_seed)
+    assert answer["returns"] == "list" and answer["length"] == 4, (
+        f"Layer(3, 4)(x) should return a list of 4 Values; it returned a {answer['returns']} of length {answer['length']}")
+
+
+def test_layer_with_one_neuron_returns_a_value(sandbox, check_seed):
+    answer = _layer(sandbox, 1, check_seed)
+    assert answer["returns"] == "value", f"Layer(3, 1)(x) should return the single Value itself, not a {answer['returns']}"
+
+
+def test_layer_parameters_in_neuron_order(sandbox, check_seed):
+    answer = _layer(sandbox, 4, check_seed)
+    assert answer["parameter_count"] == 16, f"Layer(3, 4) has 4 neurons of 3 weights + 1 bias = 16 parameters, not {answer['parameter_count']}"
+    assert answer["parameters_in_neuron_order"], "Layer.parameters() should list each neuron's parameters, neuron by neuron"
+
+
+def test_mlp_3_4_4_1_has_41_parameters(sandbox, check_seed):
+    count = _mlp(sandbox, 3, [4, 4, 1], check_seed)["count"]
+    assert count == 41, f"MLP(3, [4, 4, 1]) has (3*4+4) + (4*4+4) + (4*1+1) = 41 parameters; parameters() returned {count}"
+
+
+def test_mlp_parameter_count_for_several_shapes(sandbox, check_seed):
+    for nin, nouts in ((1, [1]), (4, [3, 2]), (2, [16, 16, 1])):
+        answer = _mlp(sandbox, nin, nouts, check_seed)
+        want = mlp.parameter_count(nin, nouts)
+        assert answer["count"] == want == answer["distinct"], (
+            f"MLP({nin}, {nouts}).parameters() should return {want} distinct Values; it returned "
+            f"{answer['count']} ({answer['distinct']} distinct)")
+
+
+def test_mlp_parameters_in_layer_order(sandbox, check_seed):
+    assert _mlp(sandbox, 3, [4, 4, 1], check_seed)["parameters_in_layer_order"], (
+        "MLP.parameters() should list the layers' parameters, first layer first")
+
+
+# Large weights and an output bias of 1.5: a tanh (or a missing one) anywhere shows in the output.
+PARAMS = [1.5, -2.0, 0.4, -1.0, 2.5, 0.1, 0.7, 1.8, -0.6, 1.2, -1.1, 0.9, 1.5]
+XS = [[1.0, 0.5], [-0.8, 1.2], [0.3, -1.5]]
+
+
+def _forward(sandbox, activation, check_seed):
+    what = f"MLP(2, [3, 1]{'' if activation is None else f', activation={activation!r}'})(x)"
+    return sandbox.call("nn.mlp_forward", what, nin=2, nouts=[3, 1], activation=activation,
+                        parameters=PARAMS, xs=XS, seed=check_seed)
+
+
+def test_mlp_hidden_layers_use_tanh_and_the_output_is_linear(sandbox, check_seed):
+    answer = _forward(sandbox, None, check_seed)
+    want = [mlp.predict(PARAMS, 2, [3, 1], x) for x in XS]
+    expect_all_close(answer["outputs"], want, "MLP(2, [3, 1]) output (hidden tanh, linear output) for input")
+
+
+def test_mlp_activation_argument_reaches_the_hidden_layers(sandbox, check_seed):
+    for activation in ("relu", "linear"):
+        answer = _forward(sandbox, activation, check_seed)
+        want = [mlp.predict(PARAMS, 2, [3, 1], x, activation) for x in XS]
+        expect_all_close(answer["outputs"], want, f"MLP(2, [3, 1], activation={activation!r}) output for input")
+
+
+def test_zero_grad_resets_every_parameter(sandbox, check_seed):
+    grads = sandbox.call("nn.zero_grad", "MLP(3, [4, 1]).zero_grad()", nin=3, nouts=[4, 1], seed=check_seed)
+    assert grads and all(g == 0.0 for g in grads), f"after zero_grad() every parameter's grad should be 0.0, found {grads[:6]}"

@@ -1,0 +1,73 @@
+"""M4: train() runs forward, loss, zero_grad, backward, step; and it really learns.
+
+The grader does not believe the losses train() reports: it recomputes the loss from the
+trained parameters it gets back, with its own arithmetic.
+"""
+import struct
+
+from micrograde import tasks
+from micrograde.checks import expect_all_close, fmt
+from micrograde.trusted import mlp
+
+NOUTS = [3, 1]
+START = [0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.6, 0.2, 0.4, 0.7, -0.9, 0.3, 0.05]
+XS = [[0.5, -1.0], [1.0, 0.5], [-0.5, 0.25], [0.0, 1.0]]
+YS = [0.3, -0.2, 0.5, 0.1]
+EPOCHS, LR = 3, 0.1
+
+
+def _exact(sandbox, check_seed):
+    return sandbox.call("train.exact", f"train(MLP(2, {NOUTS}), xs, ys, epochs={EPOCHS}, lr={LR})", nin=2,
+                        nouts=NOUTS, parameters=START, xs=XS, ys=YS, epochs=EPOCHS, lr=LR, seed=check_seed)
+
+
+def test_train_returns_one_float_loss_per_epoch(sandbox, check_seed):
+    history = _exact(sandbox, check_seed)["history"]
+    assert len(history) == EPOCHS and all(isinstance(h, float) for h in history), (
+        f"train(..., epochs={EPOCHS}) should return {EPOCHS} losses as floats, one per epoch; it returned {history!r:.200}")
+
+
+def test_train_history_is_the_loss_before_each_step(sandbox, check_seed):
+    _, want = mlp.sgd_train(START, 2, NOUTS, XS, YS, EPOCHS, LR)
+    expect_all_close(_exact(sandbox, check_seed)["history"], want, "loss of epoch", rel=1e-6)
+
+
+def test_train_takes_exact_sgd_steps(sandbox, check_seed):
+    want, _ = mlp.sgd_train(START, 2, NOUTS, XS, YS, EPOCHS, LR)
+    expect_all_close(_exact(sandbox, check_seed)["parameters"], want,
+                     f"parameter after {EPOCHS} epochs (forward, loss, zero_grad, backward, step), index", rel=1e-6)
+
+
+def test_plot_losses_writes_a_png(sandbox):
+    answer = sandbox.call("train.plot_losses", "plot_losses(history, 'losses.png')", history=[1.0, 0.5, 0.25, 0.2])
+    head = bytes.fromhex(answer["head"])
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", "plot_losses should write a PNG file (it does not start with the PNG signature)"
+    width, height = struct.unpack(">II", head[16:24]) if len(head) >= 24 else (0, 0)
+    assert width > 0 and height > 0, "the PNG that plot_losses wrote has no image size"
+
+
+def _task(grading):
+    xs, ys = tasks.regression_task(grading.seed)
+    return dict(nin=tasks.NIN, nouts=tasks.NOUTS, xs=xs, ys=ys, epochs=tasks.EPOCHS, lr=tasks.LR)
+
+
+def _final_mse(params, task) -> float:
+    if len(params) != mlp.parameter_count(task["nin"], task["nouts"]) or not all(isinstance(p, float) for p in params):
+        raise AssertionError(f"the trained model does not have {mlp.parameter_count(task['nin'], task['nouts'])} numeric parameters")
+    return mlp.mse(params, task["nin"], task["nouts"], task["xs"], task["ys"])
+
+
+def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
+    task = _task(grading)
+    what = f"train(MLP(2, {tasks.NOUTS}), 24 points, epochs={tasks.EPOCHS}, lr={tasks.LR})"
+    answer = sandbox.call("train.fit", what, timeout=60, seed=check_seed, **task)
+    loss = _final_mse(answer["parameters"], task)
+    assert loss < 0.01, f"after training, the grader measures MSE {fmt(loss)} on the 24 training points; it should be below 0.01"
+
+
+def test_your_mlp_trained_by_the_graders_loop_converges(sandbox, grading, check_seed):
+    task = _task(grading)
+    what = f"the grader's own SGD loop on your MLP(2, {tasks.NOUTS})"
+    params = sandbox.call("train.fit_with_grader_loop", what, timeout=60, seed=check_seed, **task)
+    loss = _final_mse(params, task)
+    assert loss < 0.01, f"trained by the grader's own loop, your MLP reaches MSE {fmt(loss)}; it should be below 0.01"

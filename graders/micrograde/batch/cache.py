@@ -1,0 +1,32 @@
+"""Deciding whether a submission's existing report can be reused.
+
+A report records what it was graded from: the submission's content hash, the kit
+version, the seed and the milestones. So the report on disk *is* the cache entry: it is
+reused exactly when those four match the present run and the run was complete. A report
+is written atomically after its grading ends, so a batch killed halfway leaves every
+finished report reusable and no half-written one."""
+from ..report import ReportError, load_report
+from ..report.csv_row import ALL_MILESTONES
+
+
+def wanted_key(sha256: str, kit_version: str, seed: int, milestones) -> tuple:
+    return (sha256, kit_version, seed, tuple(sorted(milestones or ALL_MILESTONES)))
+
+
+def report_key(report: dict) -> tuple:
+    return (report["submission"]["sha256"], report["kit_version"], report["seed"],
+            tuple(sorted(report["milestones"])))
+
+
+def reusable_report(path, key: tuple):
+    """The report at `path` if it was graded under `key` and finished, else None
+    (missing, unreadable, invalid, stale, or from an interrupted run)."""
+    if not path.exists():
+        return None
+    try:
+        report = load_report(path)
+    except ReportError:
+        return None
+    if report["status"] != "complete" or report_key(report) != key:
+        return None
+    return report

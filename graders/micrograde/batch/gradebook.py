@@ -1,0 +1,11 @@
+"""OUT/grades.csv: one row per submission, written atomically so a reader (or a killed
+batch) never sees half a gradebook."""
+from .. import atomic
+from ..report import csv_row
+
+
+def write_gradebook(path, outcomes, milestones) -> None:
+    """`outcomes`: (name, report or None, problem or None) for each submission."""
+    rows = [csv_row.row(report, submission=name, milestones=milestones, status=problem)
+            for name, report, problem in sorted(outcomes, key=lambda o: o[0])]
+    atomic.write_text(path, csv_row.to_csv(rows, milestones))

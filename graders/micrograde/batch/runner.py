@@ -1,0 +1,105 @@
+"""Running a batch: discover, reuse what is up to date, grade the rest in parallel,
+then write the gradebook, the summary table and the summary plot."""
+import concurrent.futures as cf
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .. import __version__
+from ..report.csv_row import ALL_MILESTONES
+from . import cache, gradebook, plot, summary
+from .discover import SourceError, discover
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    milestones: list
+    outcomes: list = field(default_factory=list)  # (name, report or None, problem or None)
+    reused: list = field(default_factory=list)     # names whose report was up to date
+    graded: list = field(default_factory=list)     # names graded in this run
+    summary_text: str = ""
+
+
+def _grade_one(grading, sub, report_path, seed, milestones, limits):
+    try:
+        return grading.grade(sub.path, report_path, milestones=milestones, seed=seed, limits=limits), None
+    except Exception as e:  # grade() promises a report; if it breaks anyway, the batch goes on
+        return None, f"grader_error: {type(e).__name__}: {e}".splitlines()[0]
+
+
+def run_batch(src, out, *, jobs=None, seed=None, milestones=None, limits=None,
+              progress=True, log=None) -> BatchResult:
+    from .. import grading  # the engine; imported here so `micrograde --help` never needs it
+
+    log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
+    out = Path(out)
+    seed = grading.DEFAULT_SEED if seed is None else seed
+    milestones = [m for m in ALL_MILESTONES if m in milestones] if milestones else list(ALL_MILESTONES)
+    jobs = jobs or os.cpu_count() or 1
+    reports_dir = out / "reports"
+    result = BatchResult(out=out, milestones=milestones)
+
+    src = Path(src)
+    if src.is_dir() and out.resolve().is_relative_to(src.resolve()):
+        raise SourceError(f"--out {out} is inside SRC {src}: it would be graded as a submission; put it elsewhere")
+    subs = discover(src, out / ".work")
+    if not subs:
+        raise SourceError(f"no submissions in {src}: expected one subfolder or .zip per student")
+    done, todo = {}, []
+    for sub in subs:
+        if sub.problem:
+            done[sub.name] = (None, sub.problem)
+            continue
+        try:
+            key = cache.wanted_key(grading.submission_hash(sub.path), __version__, seed, milestones)
+        except Exception as e:  # unreadable files and the like: this submission only
+            done[sub.name] = (None, f"unreadable: {e}".splitlines()[0])
+            continue
+        report = cache.reusable_report(reports_dir / f"{sub.name}.json", key)
+        if report is not None:
+            done[sub.name] = (report, None)
+            result.reused.append(sub.name)
+        else:
+            todo.append(sub)
+    problems = sum(1 for r, p in done.values() if p)
+    log(f"{len(subs)} submissions: {len(result.reused)} up to date, {len(todo)} to grade"
+        + (f", {problems} cannot be graded" if problems else "")
+        + f" (seed {seed}, milestones {' '.join(milestones)}, jobs {jobs})")
+
+    # all milestones graded -> pass None, so grade() decides what "all" is
+    ms_arg = None if milestones == list(ALL_MILESTONES) else milestones
+    pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    try:
+        futures = {pool.submit(_grade_one, grading, sub, reports_dir / f"{sub.name}.json", seed, ms_arg, limits): sub
+                   for sub in todo}
+        with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
+                  file=sys.stderr, dynamic_ncols=True) as bar:
+            for fut in cf.as_completed(futures):
+                sub = futures[fut]
+                done[sub.name] = fut.result()
+                result.graded.append(sub.name)
+                bar.update(1)
+    except KeyboardInterrupt:
+        # Record what finished; gradings already running still end and write their
+        # reports (threads cannot be stopped), so a re-run reuses them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for sub in todo:
+            done.setdefault(sub.name, (None, "not graded: batch interrupted"))
+        _finish(result, subs, done, out, write_plot=False)
+        raise
+    pool.shutdown()
+    _finish(result, subs, done, out)
+    return result
+
+
+def _finish(result, subs, done, out, write_plot=True):
+    result.outcomes = [(s.name, *done[s.name]) for s in subs]
+    gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones)
+    st = summary.stats(result.outcomes, result.milestones)
+    result.summary_text = summary.render(st)
+    if write_plot:
+        plot.write_summary_png(out / "summary.png", st)

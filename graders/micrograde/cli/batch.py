@@ -1,0 +1,55 @@
+"""`micrograde batch SRC --out OUT [--jobs N] [--seed S] [--milestone m1 ...]`."""
+import os
+from pathlib import Path
+
+from . import UsageError
+
+MILESTONES = ("m1", "m2", "m3", "m4")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "batch", help="grade a folder or zip of submissions into a gradebook",
+        description="Grade every submission in SRC (a folder with one subfolder or zip per student, "
+                    "or a zip of such a folder). Writes OUT/reports/<submission>.json, OUT/grades.csv "
+                    "and OUT/summary.png. Re-running regrades only submissions that changed.")
+    p.add_argument("src", metavar="SRC", help="folder or zip of submissions")
+    p.add_argument("--out", required=True, metavar="OUT", help="output folder (created if needed)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="submissions graded at once (default: number of cores, %(default)s here)")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="seed of the random examples (default: the kit's public seed)")
+    p.add_argument("--milestone", nargs="+", metavar="M", help="grade only these milestones (m1 m2 m3 m4)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..batch.discover import SourceError
+    from ..batch.runner import run_batch
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.seed is not None and args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
+    bad = [m for m in args.milestone or [] if m not in MILESTONES]
+    if bad:
+        raise UsageError(f"unknown milestone {bad[0]!r}: choose from {' '.join(MILESTONES)}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
+    try:
+        result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
+                           progress=not args.no_progress)
+    except SourceError as e:
+        raise UsageError(str(e)) from None
+    print(result.summary_text)
+    problems = [(name, problem) for name, _, problem in result.outcomes if problem]
+    if problems:
+        print(f"\nnot graded ({len(problems)}; see the status column of grades.csv):")
+        for name, problem in problems[:20]:
+            print(f"  {name}: {problem}")
+        if len(problems) > 20:
+            print(f"  ... and {len(problems) - 20} more")
+    print(f"\ngradebook: {out / 'grades.csv'}\nreports:   {out / 'reports'}\nplot:      {out / 'summary.png'}")
+    return 0

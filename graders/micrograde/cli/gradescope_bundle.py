@@ -1,0 +1,130 @@
+"""`micrograde gradescope-bundle --out autograder.zip`: a Gradescope autograder.
+
+The zip holds setup.sh and run_autograder at its root (Gradescope's layout) and the kit
+under kit/ (from kit_files: no reference solution). run_autograder calls back into this
+module (`python -m micrograde.cli.gradescope_bundle SUBMISSION RESULTS`), which grades
+the submission and always leaves a results.json, even when grading itself breaks."""
+import io
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+from . import UsageError
+
+# Fixed timestamp: the same kit gives the same zip, byte for byte.
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while building the autograder image.
+set -euo pipefail
+SOURCE="${AUTOGRADER_SOURCE:-/autograder/source}"
+VENV="${MICROGRADE_VENV:-/autograder/venv}"
+apt-get update
+apt-get install -y python3 python3-pip python3-venv
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --upgrade pip
+# Editable, so the kit keeps finding its specs/ and graders/ under $SOURCE/kit.
+"$VENV/bin/python" -m pip install -e "$SOURCE/kit"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission. Every path can be moved with an environment
+# variable, so the kit's own tests run it against a temporary tree shaped like /autograder.
+set -uo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
+SUBMISSION="${AUTOGRADER_SUBMISSION:-$ROOT/submission}"
+RESULTS="${AUTOGRADER_RESULTS:-$ROOT/results}"
+PY="${MICROGRADE_PYTHON:-$ROOT/venv/bin/python}"
+[ -x "$PY" ] || PY=python3
+# The bundled kit comes first on the path, whatever else is installed.
+export PYTHONPATH="$SOURCE/kit/graders${PYTHONPATH:+:$PYTHONPATH}"
+exec "$PY" -m micrograde.cli.gradescope_bundle "$SUBMISSION" "$RESULTS"
+"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "gradescope-bundle", help="build a Gradescope autograder zip",
+        description="Build a Gradescope autograder zip: setup.sh, run_autograder and the kit "
+                    "(without the reference solution). In run_autograder's environment, MICROGRADE_SEED "
+                    "sets a private seed (or bake one in with --seed), MICROGRADE_MILESTONES (e.g. \"m1 m2\") "
+                    "limits the milestones graded and MICROGRADE_VISIBILITY sets the tests' Gradescope visibility.")
+    p.add_argument("--out", required=True, metavar="ZIP", help="the zip to write, e.g. autograder.zip")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="seed baked into the bundle (default: the kit's public seed)")
+    p.set_defaults(func=run)
+
+
+def build_bundle(out, root=None, seed=None) -> list:
+    from .. import atomic
+    from ..kit_files import kit_files
+    from ..spec import KIT_ROOT
+
+    root = Path(root or KIT_ROOT)
+    run_script = RUN_AUTOGRADER
+    if seed is not None:
+        run_script = run_script.replace('exec "$PY"', f'export MICROGRADE_SEED="${{MICROGRADE_SEED:-{int(seed)}}}"\nexec "$PY"')
+    entries = [("setup.sh", SETUP_SH.encode(), 0o755), ("run_autograder", run_script.encode(), 0o755)]
+    entries += [(f"kit/{rel.as_posix()}", (root / rel).read_bytes(), 0o644) for rel in kit_files(root)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.external_attr = (0o100000 | mode) << 16  # regular file + permissions
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    atomic.write_bytes(out, buf.getvalue())
+    return [name for name, _, _ in entries]
+
+
+def run(args) -> int:
+    from ..kit_files import KitError
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder: give the path of the zip to write, e.g. {out / 'autograder.zip'}")
+    try:
+        names = build_bundle(out, seed=args.seed)
+    except KitError as e:
+        raise UsageError(str(e)) from None
+    print(f"wrote {out} ({len(names)} files): upload it as the Gradescope autograder")
+    return 0
+
+
+# --- inside the Gradescope container -------------------------------------------------
+
+def autograde(submission, results) -> int:
+    """Grade /autograder/submission into /autograder/results/results.json."""
+    from .. import __version__, atomic
+    from ..report import gradescope
+
+    results = Path(results)
+    results.mkdir(parents=True, exist_ok=True)
+    # Where the kit was imported from: the bundled copy, unless the environment is wrong.
+    print(f"micrograde {__version__} from {Path(__file__).resolve().parents[1]}")
+    try:
+        from .. import grading
+        from ..batch.locate import find_submission_root
+
+        seed = int(os.environ.get("MICROGRADE_SEED") or grading.DEFAULT_SEED)
+        # e.g. "m1 m2" for an early assignment that covers only those milestones
+        milestones = os.environ.get("MICROGRADE_MILESTONES", "").split() or None
+        root = find_submission_root(submission)
+        report = grading.grade(root, results / "report.json", seed=seed, milestones=milestones)
+        data = gradescope.to_results(report, visibility=os.environ.get("MICROGRADE_VISIBILITY", "visible"))
+    except Exception as e:  # Gradescope shows nothing useful without results.json: always write one
+        print(f"micrograde: grading failed: {type(e).__name__}: {e}", file=sys.stderr)
+        data = {"score": 0, "output": "The autograder could not grade this submission "
+                f"({type(e).__name__}: {e}). Please tell your instructor.", "tests": []}
+    atomic.write_text(results / "results.json", json.dumps(data, indent=2) + "\n")
+    print(f"micrograde: score {data['score']}; results in {results / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m micrograde.cli.gradescope_bundle SUBMISSION_DIR RESULTS_DIR")
+    sys.exit(autograde(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,45 @@
+"""`micrograde release --out DIR`: the kit as students get it (no reference solution)."""
+import shutil
+from pathlib import Path
+
+from . import UsageError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "release", help="write the student kit (template, graders, specs, README) without the solution",
+        description="Write the kit as students should get it: student_template/, graders/, specs/, README.md, "
+                    "pyproject.toml and a GitHub Actions workflow (.github/workflows/grade.yml). "
+                    "reference/, tests/ and benchmarks/ are left out.")
+    p.add_argument("--out", required=True, metavar="DIR", help="new or empty folder to write the kit to")
+    p.set_defaults(func=run)
+
+
+def write_release(out, root=None) -> list:
+    """Copy the kit into the empty folder `out`; returns the relative paths written."""
+    from .. import atomic
+    from ..kit_files import WORKFLOW_PATH, kit_files, workflow_text
+    from ..spec import KIT_ROOT
+
+    root = Path(root or KIT_ROOT)
+    out = Path(out)
+    files = kit_files(root)
+    for rel in files:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, out / rel)
+    atomic.write_text(out / WORKFLOW_PATH, workflow_text())
+    return files + [Path(WORKFLOW_PATH)]
+
+
+def run(args) -> int:
+    from ..kit_files import KitError
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out} exists and is not an empty folder: give a new folder for the release")
+    try:
+        written = write_release(out)
+    except KitError as e:
+        raise UsageError(str(e)) from None
+    print(f"wrote the student kit to {out} ({len(written)} files; no reference solution)")
+    return 0

@@ -1,0 +1,36 @@
+"""Rebuild a program with the submission's ``Value`` class.
+
+This module runs inside the untrusted worker, so it imports nothing but the
+standard library and nothing else from the kit (it may even be shipped as source).
+Every operation is written with the plain Python operator, so a constant on the
+left really goes through ``int.__sub__`` -> ``Value.__rsub__`` and so on, exactly
+as in the student-facing source from ``Program.to_source()``.
+"""
+
+import json
+
+_APPLY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "neg": lambda a: -a,
+    "relu": lambda a: a.relu(),
+    "tanh": lambda a: a.tanh(),
+}
+
+
+def build(program_json, Value) -> list:
+    """All nodes of the program as ``Value`` objects, inputs first, output last.
+
+    ``program_json`` is ``Program.to_json()`` or its JSON text.
+    """
+    if isinstance(program_json, str):
+        program_json = json.loads(program_json)
+    nodes = [Value(x) for x in program_json["inputs"]]
+    for kind, args in program_json["ops"]:
+        # ("n", i) becomes the Value of node i; ("c", x) stays the plain number x.
+        operands = [nodes[v] if tag == "n" else v for tag, v in args]
+        nodes.append(_APPLY[kind](*operands))
+    return nodes

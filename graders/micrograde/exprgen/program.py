@@ -1,0 +1,251 @@
+"""Straight-line expression programs and their trusted evaluation.
+
+A program is plain data so that it can cross the trust boundary as JSON: the grader
+generates it, evaluates it itself (forward values and exact gradients, here, with
+plain floats), and sends only the JSON to the worker, which rebuilds it with the
+submission's ``Value`` (see ``build.py``).
+
+Node numbering: nodes ``0 .. len(inputs)-1`` are the inputs, node ``len(inputs)+j`` is
+the result of ``ops[j]``, and the output is the last node. An argument is ``("n", i)``
+(node ``i``, which must be an earlier node) or ``("c", number)`` (a constant).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+BINARY_OPS = ("add", "sub", "mul", "div")
+UNARY_OPS = ("neg", "relu", "tanh")
+# The canonical order. Strategies draw kinds in this order, so Hypothesis shrinks
+# towards the front (add) and the order never depends on set iteration.
+ALL_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu", "tanh")
+
+_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str
+    args: tuple  # of ("n", node_index) or ("c", int | float)
+
+
+@dataclass(frozen=True)
+class Program:
+    inputs: tuple  # of float, 1 to 4 of them
+    ops: tuple  # of Op
+
+    def __post_init__(self):
+        # Normalise lists (e.g. from hand-written programs) to tuples, so programs
+        # are hashable and compare equal however they were made, then reject
+        # anything malformed here rather than deep inside a grader.
+        if not all(_is_constant(x) for x in self.inputs):
+            raise ValueError(f"inputs must be finite ints/floats, not {self.inputs!r}")
+        object.__setattr__(self, "inputs", tuple(float(x) for x in self.inputs))
+        try:
+            ops = tuple(Op(op.kind, tuple(tuple(a) for a in op.args)) for op in self.ops)
+        except (TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed ops: {exc}") from None
+        object.__setattr__(self, "ops", ops)
+        _validate(self)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.inputs) + len(self.ops)
+
+    @property
+    def output(self) -> int:
+        """Index of the output node (the last one)."""
+        return self.n_nodes - 1
+
+    # ------------------------------------------------------------------ JSON
+    def to_json(self) -> dict:
+        """Plain lists and dicts; ``json.dumps`` keeps ``2`` and ``2.0`` apart."""
+        return {
+            "inputs": list(self.inputs),
+            "ops": [[op.kind, [list(a) for a in op.args]] for op in self.ops],
+        }
+
+    @classmethod
+    def from_json(cls, data) -> "Program":
+        """Inverse of ``to_json``; also accepts the JSON text itself."""
+        if isinstance(data, str):
+            data = json.loads(data)
+        if not isinstance(data, dict) or set(data) != {"inputs", "ops"}:
+            raise ValueError("a program is a dict with exactly 'inputs' and 'ops'")
+        try:
+            ops = tuple(Op(kind, tuple(tuple(a) for a in args)) for kind, args in data["ops"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"malformed ops: {exc}") from None
+        return cls(tuple(data["inputs"]), ops)
+
+    # ------------------------------------------------------------------ source
+    def to_source(self, value_class: str = "Value") -> str:
+        """Python a student can paste: one line per node, then ``out = ...``."""
+        names = [f"x{i}" for i in range(len(self.inputs))]
+        lines = [f"{names[i]} = {value_class}({x!r})" for i, x in enumerate(self.inputs)]
+        for j, op in enumerate(self.ops):
+            name = f"n{len(self.inputs) + j}"
+            lines.append(f"{name} = {_op_source(op, names)}")
+            names.append(name)
+        lines.append(f"out = {names[-1]}")
+        return "\n".join(lines) + "\n"
+
+
+def _constant_source(c) -> str:
+    # Parenthesise negatives so `n2 - (-3)` and `(-2) ** ...` read unambiguously.
+    text = repr(c)
+    return f"({text})" if c < 0 else text
+
+
+def _op_source(op: Op, names: list) -> str:
+    def arg(a):
+        return names[a[1]] if a[0] == "n" else _constant_source(a[1])
+
+    if op.kind in _SYMBOL:
+        return f"{arg(op.args[0])} {_SYMBOL[op.kind]} {arg(op.args[1])}"
+    if op.kind == "pow":
+        return f"{arg(op.args[0])} ** {arg(op.args[1])}"
+    if op.kind == "neg":
+        return f"-{arg(op.args[0])}"
+    return f"{arg(op.args[0])}.{op.kind}()"  # relu, tanh
+
+
+# ---------------------------------------------------------------------- validation
+def _is_constant(x) -> bool:
+    # bool is an int subclass, but True as a constant is surely a bug.
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _validate(p: Program) -> None:
+    if not 1 <= len(p.inputs) <= 4:
+        raise ValueError(f"a program has 1 to 4 inputs, not {len(p.inputs)}")
+    for j, op in enumerate(p.ops):
+        where = f"ops[{j}] ({op.kind})"
+        n_before = len(p.inputs) + j  # operands must be earlier nodes
+        for a in op.args:
+            if len(a) != 2 or a[0] not in ("n", "c"):
+                raise ValueError(f"{where}: argument {a!r} is not ('n', i) or ('c', x)")
+            if a[0] == "n" and not (type(a[1]) is int and 0 <= a[1] < n_before):
+                raise ValueError(f"{where}: node {a[1]!r} is not an earlier node")
+            if a[0] == "c" and not _is_constant(a[1]):
+                raise ValueError(f"{where}: constant {a[1]!r} is not a finite int/float")
+        tags = [a[0] for a in op.args]
+        if op.kind in BINARY_OPS:
+            ok = len(tags) == 2 and "n" in tags
+        elif op.kind == "pow":
+            ok = tags == ["n", "c"]
+        elif op.kind in UNARY_OPS:
+            ok = tags == ["n"]
+        else:
+            raise ValueError(f"{where}: unknown kind")
+        if not ok:
+            raise ValueError(f"{where}: wrong operands {tags}")
+
+
+# ---------------------------------------------------------------------- evaluation
+def apply_op(kind: str, a, b=None) -> float:
+    """Forward value of one operation on plain numbers (the generator uses it too)."""
+    if kind == "add":
+        return a + b
+    if kind == "sub":
+        return a - b
+    if kind == "mul":
+        return a * b
+    if kind == "div":
+        return a / b
+    if kind == "pow":
+        r = a**b
+        if isinstance(r, complex):  # negative base, fractional exponent
+            raise ValueError(f"{a!r} ** {b!r} is not real")
+        return r
+    if kind == "neg":
+        return -a
+    if kind == "relu":
+        return a if a > 0 else 0.0
+    if kind == "tanh":
+        return math.tanh(a)
+    raise ValueError(f"unknown op kind {kind!r}")
+
+
+def _arg_value(arg, values):
+    return values[arg[1]] if arg[0] == "n" else arg[1]
+
+
+def evaluate(program: Program, inputs=None) -> list:
+    """Forward value of every node; ``inputs`` overrides the program's own inputs."""
+    values = [float(x) for x in (program.inputs if inputs is None else inputs)]
+    if len(values) != len(program.inputs):
+        raise ValueError(f"expected {len(program.inputs)} inputs, got {len(values)}")
+    for op in program.ops:
+        values.append(float(apply_op(op.kind, *(_arg_value(a, values) for a in op.args))))
+    return values
+
+
+def _local_gradients(op: Op, args: list, out: float) -> list:
+    """d(out)/d(arg) for each argument of one op (constants get one too, unused)."""
+    kind = op.kind
+    if kind == "add":
+        return [1.0, 1.0]
+    if kind == "sub":
+        return [1.0, -1.0]
+    if kind == "mul":
+        return [args[1], args[0]]
+    if kind == "div":
+        a, b = args
+        return [1.0 / b, -a / (b * b)]
+    if kind == "pow":
+        x, k = args
+        return [k * x ** (k - 1), 0.0]
+    if kind == "neg":
+        return [-1.0]
+    if kind == "relu":
+        return [1.0 if out > 0 else 0.0]
+    if kind == "tanh":
+        return [1.0 - out * out]
+    raise ValueError(f"unknown op kind {kind!r}")
+
+
+def gradients(program: Program, inputs=None) -> list:
+    """Exact d(out)/d(node) for every node, by reverse accumulation.
+
+    Accumulates with += over every use, so a node used twice (``n3 * n3``) or by
+    several ops gets the sum; nodes the output does not depend on get 0.0.
+    """
+    values = evaluate(program, inputs)
+    grads = [0.0] * len(values)
+    grads[-1] = 1.0
+    n_in = len(program.inputs)
+    for j in reversed(range(len(program.ops))):
+        op = program.ops[j]
+        upstream = grads[n_in + j]
+        if upstream == 0.0:
+            continue  # also skips dead code, whose local gradients are irrelevant
+        args = [_arg_value(a, values) for a in op.args]
+        for a, local in zip(op.args, _local_gradients(op, args, values[n_in + j])):
+            if a[0] == "n":
+                grads[a[1]] += local * upstream
+    return grads
+
+
+# ---------------------------------------------------------------------- finite differences
+def central_difference(f, xs, i: int) -> float:
+    """Central difference of ``f`` (list of floats -> float) in coordinate ``i``."""
+    h = 1e-6 * max(1.0, abs(xs[i]))
+    plus = list(xs)
+    minus = list(xs)
+    plus[i] += h
+    minus[i] -= h
+    # Divide by the step actually taken: x+h and x-h are rounded, and using the
+    # nominal 2h would add an error of order eps*|x|/h to every estimate.
+    return (f(plus) - f(minus)) / (plus[i] - minus[i])
+
+
+def close_enough(g: float, g_fd: float, f: float) -> bool:
+    """The grader's tolerance for a gradient ``g`` against a finite difference.
+
+    The absolute term scales with |f| because the rounding error of a central
+    difference is about eps*|f|/h; the relative term covers truncation error.
+    """
+    return abs(g - g_fd) <= 1e-6 * max(1.0, abs(f)) + 1e-5 * abs(g_fd)

@@ -1,0 +1,17 @@
+"""Running a program on the submission and judging it against the trusted evaluation."""
+from .checks import expect_all_close, node_names, show
+from .exprgen import evaluate, gradients
+
+LOCAL = "engine.local_program"
+BACKWARD = "autograd.backward_program"
+
+
+def expect_program(sandbox, program, probe=LOCAL, what="the graph", grads=True, rel=1e-7, abs_=1e-9):
+    """The submission's forward values and gradients of every node equal the trusted ones."""
+    answer = sandbox.call(probe, what, program=program.to_json())
+    names = node_names(program)
+    context = show(program)
+    expect_all_close(answer["values"], evaluate(program), "forward value of", names, context, rel, abs_)
+    if grads:
+        expect_all_close(answer["grads"], gradients(program), "gradient d(out)/d", names, context, rel, abs_)
+    return answer

@@ -1,0 +1,173 @@
+"""The pytest plugin behind `pytest graders/...`: options, the sandbox fixture, the report.
+
+Loaded by graders/conftest.py only; it never imports submission code. Each grader test
+is one rubric check; its outcome becomes the check's status, its message the feedback.
+"""
+import time
+import zlib
+from dataclasses import fields
+from pathlib import Path
+
+import hypothesis
+import pytest
+
+from . import rubric
+from . import submission as submission_files
+from .report import write_report
+from .report.build import build_report, result
+from .report.table import render_table
+from .spec import KIT_ROOT
+from .worker import Limits, Sandbox
+from .worker.errors import ProbeError, SubmissionError
+
+DEFAULT_SEED = 2026
+RESULTS = pytest.StashKey[dict]()
+WARNINGS = pytest.StashKey[list]()
+
+hypothesis.settings.register_profile(
+    "micrograde",
+    max_examples=200,
+    database=None,
+    deadline=None,
+    derandomize=False,  # each check is seeded explicitly from the grading seed instead
+    suppress_health_check=list(hypothesis.HealthCheck),
+    phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
+    report_multiple_bugs=False,
+    print_blob=False,
+)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("micrograde", "grading a micrograd submission")
+    group.addoption("--submission", default=str(KIT_ROOT / "student_template"),
+                    help="folder that contains the micrograd/ package (default: student_template/)")
+    group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
+    group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
+    for f in fields(Limits):
+        group.addoption("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default, dest=f"limit_{f.name}",
+                        help=f"worker limit {f.name} (default {f.default})")
+
+
+class Grading:
+    """One grading run: its settings, results so far, and the report it writes."""
+
+    def __init__(self, config):
+        self.config = config
+        self.started = time.monotonic()
+        self.submission = submission_files.check_folder(config.getoption("submission"))
+        self.sha256 = submission_files.sha256(self.submission)
+        self.seed = config.getoption("seed")
+        self.limits = Limits.from_dict({f.name: config.getoption(f"limit_{f.name}") for f in fields(Limits)})
+        self.report_path = Path(config.getoption("report"))
+        self.results: dict[str, dict] = {}
+        self.milestones: list[str] = []
+        self.sandbox: Sandbox | None = None
+        self.report: dict | None = None
+
+    def check_seed(self, name: str) -> int:
+        return zlib.crc32(f"{self.seed}:{name}".encode())
+
+    def write(self, note: str = "") -> dict:
+        report = build_report(
+            results=self.results, milestones=self.milestones, seed=self.seed,
+            submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
+            duration_s=time.monotonic() - self.started, note=note,
+        )
+        write_report(report, self.report_path)
+        self.report = report
+        return report
+
+
+def pytest_configure(config):
+    hypothesis.settings.load_profile("micrograde")
+    try:
+        config._micrograde = Grading(config)
+    except submission_files.SubmissionError as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+def _milestone(item) -> str:
+    return Path(str(item.path)).parent.name
+
+
+def pytest_collection_modifyitems(session, config, items):
+    grading = config._micrograde
+    known = {name: m for m, name, _ in rubric.checks()}
+    for item in items:
+        name = item.originalname
+        if known.get(name) != _milestone(item):
+            raise pytest.UsageError(f"grader test {item.nodeid} has no entry in specs/rubric.json")
+        if hasattr(item.obj, "hypothesis"):
+            hypothesis.seed(grading.check_seed(name))(item.obj)
+    grading.milestones = sorted({_milestone(item) for item in items})
+    if grading.milestones:
+        # Fail closed from the start: if this process is killed, this report stays.
+        grading.write(note="grading did not finish: the grading process stopped before the end")
+
+
+@pytest.fixture(scope="session")
+def grading(request) -> Grading:
+    return request.config._micrograde
+
+
+@pytest.fixture(scope="session")
+def sandbox(grading):
+    grading.sandbox = Sandbox(grading.submission, grading.limits)
+    yield grading.sandbox
+    grading.sandbox.close()
+
+
+@pytest.fixture
+def check_seed(grading, request) -> int:
+    """A seed for this check, fixed by the grading seed: same seed, same examples."""
+    return grading.check_seed(request.node.originalname)
+
+
+@pytest.fixture
+def warn(request):
+    """Attach a warning to this check's report entry without costing points."""
+    request.node.stash[WARNINGS] = []
+    return request.node.stash[WARNINGS].append
+
+
+def _feedback(excinfo) -> tuple[str, str]:
+    exc = excinfo.value
+    if isinstance(exc, (ProbeError, SubmissionError)):
+        return exc.status, exc.message if isinstance(exc, ProbeError) else exc.describe()
+    if isinstance(exc, AssertionError):
+        message = str(exc.args[0]) if exc.args else "check failed"
+        return "failed", message.split("\nassert ")[0]
+    return "error", f"{type(exc).__name__}: {exc}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    grading = item.config._micrograde
+    name = item.originalname
+    if report.when == "call" or (report.failed and report.when == "setup"):
+        if report.passed:
+            status, feedback = "passed", ""
+        else:
+            status, feedback = _feedback(call.excinfo)
+        output = grading.sandbox.take_output() if grading.sandbox else ""
+        warning = "; ".join(item.stash.get(WARNINGS, []))
+        grading.results[name] = result(status, feedback, call.duration, output, warning)
+    return report
+
+
+def pytest_sessionfinish(session, exitstatus):
+    grading = session.config._micrograde
+    if grading.sandbox is not None:
+        grading.sandbox.close()
+    if grading.milestones:
+        grading.write()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    grading = config._micrograde
+    if grading.report is None:
+        return
+    terminalreporter.write_sep("=", "micrograde score")
+    terminalreporter.write_line(render_table(grading.report))
+    terminalreporter.write_line(f"report: {grading.report_path}")

@@ -1,0 +1,117 @@
+"""Milestone 2 probes: backward(), tanh and relu, gradient checking, draw_dot."""
+import math
+
+from . import lookup
+from .engine import built, value_class
+from .registry import probe
+from .values import data_of, grad_of, plain, run_local_backward, topological_order
+
+
+@probe("autograd.backward_program")
+def backward_program(program):
+    nodes = built(program)
+    lookup.method(type(nodes[-1]), "backward")
+    nodes[-1].backward()
+    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
+
+
+@probe("autograd.outputs")
+def outputs(programs):
+    """The output value of each program: the forward pass alone, for finite differences."""
+    return [data_of(built(p)[-1]) for p in programs]
+
+
+@probe("autograd.double_backward")
+def double_backward(a, b):
+    Value = value_class()
+    lookup.method(Value, "backward")
+    x, y = Value(a), Value(b)
+    out = x * y
+    out.backward()
+    out.backward()
+    return {"a": grad_of(x), "b": grad_of(y)}
+
+
+@probe("autograd.activation")
+def activation(kind, x):
+    """Forward value and local gradient of relu or tanh, through the node's own _backward."""
+    Value = value_class()
+    lookup.method(Value, kind)
+    v = Value(x)
+    out = getattr(v, kind)()
+    run_local_backward(out)
+    return {"data": data_of(out), "grad": grad_of(v)}
+
+
+@probe("autograd.deep_chain")
+def deep_chain(depth):
+    Value = value_class()
+    lookup.method(Value, "backward")
+    x = Value(1.0)
+    y = x
+    for _ in range(depth):
+        y = y * 1.0
+    try:
+        y.backward()
+    except RecursionError:
+        return {"recursion_error": True}
+    return {"recursion_error": False, "grad": grad_of(x)}
+
+
+def _smooth(vs):
+    # Forward only, through plain floats: numerical_grad needs nothing else of the engine.
+    Value = value_class()
+    x = [v.data for v in vs]
+    return Value(math.sin(x[0]) * x[1] + x[0] * x[0] * x[-1] + math.exp(0.3 * x[-1]))
+
+
+def _product_plus_square(vs):
+    return vs[0] * vs[1] + vs[0] ** 2
+
+
+def _wrong_backward(vs):
+    a, b = vs[0], vs[1]
+    out = a * b
+
+    def twice_too_much():
+        a.grad += 2 * b.data * out.grad
+        b.grad += 2 * a.data * out.grad
+
+    out._backward = twice_too_much
+    return out
+
+
+FUNCTIONS = {"smooth": _smooth, "product_plus_square": _product_plus_square, "wrong_backward": _wrong_backward}
+
+
+@probe("gradcheck.numerical_grad")
+def numerical_grad(function, xs, h=None):
+    fn = lookup.name("gradcheck", "numerical_grad")
+    result = fn(FUNCTIONS[function], list(xs)) if h is None else fn(FUNCTIONS[function], list(xs), h=h)
+    return [plain(g) for g in list(result)]
+
+
+@probe("gradcheck.gradcheck")
+def gradcheck(function, xs):
+    fn = lookup.name("gradcheck", "gradcheck")
+    result = fn(FUNCTIONS[function], list(xs))
+    return result if isinstance(result, bool) else f"<{type(result).__name__}: {result!r:.60}>"
+
+
+@probe("viz.draw_dot")
+def draw_dot(program):
+    fn = lookup.name("viz", "draw_dot")
+    nodes = built(program)
+    root = nodes[-1]
+    graph = topological_order(root)
+    dot = fn(root)
+    source = getattr(dot, "source", None)
+    if not isinstance(source, str):
+        return {"source": None, "type": type(dot).__name__}
+    return {
+        "source": source[:200_000],
+        "values": len(graph),
+        "operations": sum(1 for n in graph if lookup.children(n)),
+        "operands": sum(len(lookup.children(n)) for n in graph),
+        "data": [data_of(n) for n in nodes],
+    }

@@ -1,0 +1,66 @@
+"""Milestone 1 probes: Value, its operators, and each node's own _backward."""
+from ..exprgen.build import build
+from . import lookup
+from .registry import probe
+from .values import data_of, grad_of, run_local_backward, topological_order
+
+
+DUNDER = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "pow": "__pow__"}
+REVERSED = {"add": "__radd__", "sub": "__rsub__", "mul": "__rmul__", "div": "__rtruediv__"}
+UNARY = {"neg": "__neg__", "relu": "relu", "tanh": "tanh"}
+
+
+def required_methods(program) -> list[str]:
+    """The Value methods a program calls: a constant on the left needs the reflected operator."""
+    needed = []
+    for kind, args in program["ops"]:
+        if kind in UNARY:
+            needed.append(UNARY[kind])
+        elif args[0][0] == "c":
+            needed.append(REVERSED[kind])
+        else:
+            needed.append(DUNDER[kind])
+    return sorted(set(needed))
+
+
+def value_class():
+    return lookup.name("engine", "Value")
+
+
+def built(program):
+    Value = value_class()
+    for method in required_methods(program):
+        lookup.method(Value, method)
+    return build(program, Value)
+
+
+@probe("engine.construct")
+def construct(data):
+    v = value_class()(data)
+    return {"data": data_of(v), "grad": grad_of(v)}
+
+
+@probe("engine.local_program")
+def local_program(program):
+    nodes = built(program)
+    lookup.method(type(nodes[-1]), "_backward")
+    run_local_backward(nodes[-1])
+    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
+
+
+@probe("engine.structure")
+def structure(program):
+    nodes = built(program)
+    index = {id(n): i for i, n in enumerate(nodes)}
+    return {
+        "ops": [str(getattr(n, "_op", ""))[:40] for n in nodes],
+        "children": [[index.get(id(c), -1) for c in lookup.children(n)] for n in nodes],
+        "graph_size": len(topological_order(nodes[-1])),
+    }
+
+
+@probe("engine.repr")
+def value_repr(data, grad):
+    v = value_class()(data)
+    v.grad = grad
+    return repr(v)[:300]

@@ -1,0 +1,48 @@
+"""Assembling a report from check results: fail closed, every rubric check present."""
+import datetime
+
+from .. import __version__
+from .. import rubric
+
+NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
+
+
+def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str = "", warning: str = "") -> dict:
+    entry = {"status": status, "feedback": feedback, "duration_s": round(max(duration_s, 0.0), 3)}
+    if output:
+        entry["output"] = output
+    if warning:
+        entry["warning"] = warning
+    return entry
+
+
+def build_report(*, results: dict, milestones, seed: int, submission_path: str, sha256: str,
+                 limits: dict, duration_s: float, note: str = "") -> dict:
+    tests, totals = [], {}
+    complete = True
+    for milestone, name, points in rubric.checks(milestones):
+        got = results.get(name)
+        if got is None:
+            complete = False
+            got = result("error", NO_RESULT)
+        score = points if got["status"] == "passed" else 0
+        tests.append({"name": name, "milestone": milestone, "score": score, "max_score": points, **got})
+        total = totals.setdefault(milestone, {"score": 0, "max_score": 0})
+        total["score"] += score
+        total["max_score"] += points
+    report = {
+        "kit_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seed": seed,
+        "status": "complete" if complete else "incomplete",
+        "submission": {"path": submission_path, "sha256": sha256},
+        "limits": limits,
+        "score": sum(t["score"] for t in totals.values()),
+        "max_score": sum(t["max_score"] for t in totals.values()),
+        "milestones": totals,
+        "tests": tests,
+        "duration_s": round(duration_s, 3),
+    }
+    if note:
+        report["note"] = note
+    return report

@@ -1,0 +1,52 @@
+"""Reading and writing score reports, always against specs/report.schema.json."""
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+
+from .. import atomic
+from ..spec import SPECS_DIR
+
+
+class ReportError(Exception):
+    """A report that is missing, unreadable or not valid against the schema."""
+
+
+@functools.lru_cache(maxsize=1)
+def _validator():
+    schema = json.loads((SPECS_DIR / "report.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def validate_report(report: dict) -> None:
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(report))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ReportError(f"report is not valid at {where}: {error.message}")
+
+
+def write_report(report: dict, path) -> None:
+    validate_report(report)
+    atomic.write_text(path, json.dumps(report, indent=2, sort_keys=False) + "\n")
+
+
+def load_report(path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"no report at {path}: grade a submission first (micrograde grade DIR --json {path})") from None
+    except OSError as e:
+        raise ReportError(f"cannot read report {path}: {e.strerror}") from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ReportError(f"{path} is not JSON (line {e.lineno}): is it a micrograde report?") from None
+    if not isinstance(report, dict):
+        raise ReportError(f"{path} is not a micrograde report (expected a JSON object)")
+    try:
+        validate_report(report)
+    except ReportError as e:
+        raise ReportError(f"{path}: {e}") from None
+    return report

@@ -1,0 +1,1 @@
+"""Trusted arithmetic: what the grader computes itself to judge the submission's answers."""

@@ -1,0 +1,229 @@
+"""The grader's side of a worker: start it, ask it probes under deadlines, clean up after it."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .. import submission as submission_files
+from . import isolation
+from .errors import MissingName, ProbeTimeout, SubmissionError, WorkerCrashed
+from .limits import Limits
+from .output import OutputLog
+from .protocol import FrameReader, ProtocolError, send
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+KIT_ROOT = str(Path(__file__).resolve().parents[3])
+BOOT = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); from micrograde.worker.main import run; run()"
+STARTUP_TIMEOUT_S = 60.0
+
+
+class KitError(Exception):
+    """The kit itself could not run a worker: not the submission's fault."""
+
+
+def _fresh_uid() -> int:
+    rng = random.SystemRandom()
+    while True:
+        uid = rng.randrange(1_000_000, 2_000_000_000)
+        if not any(isolation.processes_of_uid(uid)):
+            return uid
+
+
+def _chown_tree(path: Path, uid: int) -> None:
+    for folder, dirs, names in os.walk(path):
+        os.chown(folder, uid, uid)
+        for name in names:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def describe_exit(code: int, limits: Limits) -> str:
+    if code is None:
+        return "the worker stopped answering"
+    if code >= 0:
+        return f"the worker process exited with status {code} (sys.exit or os._exit in the submission?)"
+    sig = -code
+    reasons = {
+        signal.SIGXCPU: f"it used up its CPU time limit of {limits.cpu_seconds} s",
+        signal.SIGXFSZ: f"it wrote more than the file size limit of {limits.file_size_mb} MB (printing too much?)",
+        signal.SIGSEGV: "it crashed with a segmentation fault (very deep recursion?)",
+        signal.SIGKILL: "it was killed (memory exhausted, or killed by the submission itself)",
+    }
+    name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+    return f"the worker process died of {name}: {reasons.get(sig, 'killed by a signal')}"
+
+
+class Sandbox:
+    """One submission's worker, restarted whenever it times out, crashes or talks garbage."""
+
+    def __init__(self, submission, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self.submission = submission_files.check_folder(submission)
+        self.uid = _fresh_uid() if isolation.is_root() else None
+        self.rundir = Path(tempfile.mkdtemp(prefix="micrograde-run-"))
+        os.chmod(self.rundir, 0o711)
+        self.copy = self.rundir / "submission"
+        submission_files.copy(self.submission, self.copy)
+        self.scratch = self.rundir / "scratch"
+        self.scratch.mkdir()
+        if self.uid is not None:
+            _chown_tree(self.copy, self.uid)
+            _chown_tree(self.scratch, self.uid)
+            os.chmod(self.copy, 0o700)
+            os.chmod(self.scratch, 0o700)
+        self.output = OutputLog(self.rundir / "output.log", self.limits.output_kb * 1024)
+        self.deadline = time.monotonic() + self.limits.run_timeout_s
+        self.poisoned: dict[str, str] = {}
+        self.proc = None
+        self.restarts = 0
+        try:
+            isolation.become_subreaper()
+        except OSError:
+            pass
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _config(self) -> str:
+        return json.dumps({
+            "submission": str(self.copy),
+            "scratch": str(self.scratch),
+            "limits": self.limits.to_dict(),
+            "uid": self.uid,
+            "hide": self._hidden_paths(),
+            "hold": str(self.rundir / "hold"),
+            "kit_package_dir": PACKAGE_PARENT,
+            "poisoned": self.poisoned,
+        })
+
+    def _hidden_paths(self) -> list[str]:
+        """The kit's solution-bearing folders and the original submission, unless we run from them."""
+        candidates = [os.path.join(KIT_ROOT, d) for d in ("reference", "tests", "graders", "benchmarks")]
+        candidates.append(str(self.submission))
+        needed = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable, str(self.rundir))]
+        return [c for c in candidates
+                if not any(n == c or n.startswith(c.rstrip(os.sep) + os.sep) for n in needed)]
+
+    def _start(self) -> None:
+        out_fd = self.output.open_for_worker()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-c", BOOT, self._config()],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out_fd,
+                cwd=self.scratch, env=env, start_new_session=True,
+            )
+        finally:
+            os.close(out_fd)
+        self.since = isolation.start_time(self.proc.pid)
+        self.reader = FrameReader(self.proc.stdout.fileno())
+        try:
+            frame = self.reader.read(time.monotonic() + STARTUP_TIMEOUT_S)
+        except (TimeoutError, EOFError, ProtocolError) as e:
+            self._kill()
+            raise KitError(f"the grading worker did not start ({type(e).__name__}); "
+                           f"its output: {self.output.take()[-2000:]}") from None
+        if not isinstance(frame, dict) or frame.get("event") != "ready":
+            self._kill()
+            raise KitError(f"the grading worker could not prepare its sandbox: {frame!r:.500}")
+
+    def _kill(self) -> None:
+        if self.proc is None:
+            return
+        isolation.kill_everything(self.proc.pid, self.uid, self.since)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.proc = None
+        self.restarts += 1
+
+    def _exit_status(self):
+        try:
+            return self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        self._kill()
+        shutil.rmtree(self.rundir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- probes ----------------------------------------------------------------------------
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def call(self, probe: str, what: str, timeout: float | None = None, **args):
+        """Run one probe; return its plain-data answer or raise what went wrong, in words."""
+        left = self.time_left()
+        if left <= 0:
+            raise ProbeTimeout(f"{what} was not checked: the whole grading run exceeded its "
+                               f"{self.limits.run_timeout_s:g} s limit")
+        timeout = min(timeout or self.limits.probe_timeout_s, left)
+        if self.proc is None:
+            self._start()
+        deadline = time.monotonic() + timeout
+        importing = None
+        try:
+            send(self.proc.stdin.fileno(), {"probe": probe, "args": args})
+            while True:
+                frame = self.reader.read(deadline)
+                if not isinstance(frame, dict):
+                    raise ProtocolError("an answer that is not an object")
+                event = frame.get("event")
+                if event == "importing":
+                    importing = str(frame.get("module"))
+                elif event == "imported":
+                    importing = None
+                else:
+                    return self._result(frame, what)
+        except TimeoutError:
+            self._kill()
+            if importing:
+                self.poisoned[importing] = f"importing {importing} did not finish within {timeout:g} s"
+                raise ProbeTimeout(f"{what} was not checked: importing {importing} did not finish "
+                                   f"within {timeout:g} s") from None
+            raise ProbeTimeout(f"{what} did not return within {timeout:g} s") from None
+        except (EOFError, BrokenPipeError):
+            status = describe_exit(self._exit_status(), self.limits)
+            self._kill()
+            if importing:
+                self.poisoned[importing] = f"importing {importing} crashed the worker: {status}"
+            raise WorkerCrashed(f"{what} crashed: {status}") from None
+        except ProtocolError as e:
+            self._kill()
+            raise WorkerCrashed(f"{what}: the worker's answer was not plain data ({e})") from None
+
+    def _result(self, frame: dict, what: str):
+        if "ok" in frame:
+            return frame["ok"]
+        if "missing" in frame:
+            detail = frame.get("detail") or ""
+            raise MissingName(f"{frame['missing']} is missing{': ' + detail if detail else ''}")
+        error = frame.get("not_implemented") or frame.get("error")
+        if not isinstance(error, dict):
+            self._kill()
+            raise WorkerCrashed(f"{what}: the worker gave an answer the grader does not understand")
+        lines = [str(line) for line in error.get("traceback", []) if isinstance(line, str)]
+        if "not_implemented" in frame:
+            raise MissingName(f"{what}: not implemented yet ({error.get('message') or 'NotImplementedError'})")
+        if error.get("type") == "KitError":
+            raise KitError(str(error.get("message")))
+        raise SubmissionError(str(error.get("type")), str(error.get("message", "")), lines)
+
+    def take_output(self) -> str:
+        return self.output.take()

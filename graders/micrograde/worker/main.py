@@ -1,0 +1,132 @@
+"""Inside the worker process: prepare, isolate, then answer probe requests until EOF.
+
+Started by `client.Sandbox` as `python -I -c BOOT CONFIG`. Everything the grader's own
+code needs is imported before the submission is put on sys.path and, when we are root,
+before privileges are dropped: after that the interpreter's own tree may be unreadable.
+"""
+import json
+import os
+import sys
+import traceback
+
+# Modules a micrograd submission may reasonably import, loaded while we can still read them.
+PRELOAD = [
+    "abc", "array", "collections", "contextlib", "copy", "dataclasses", "decimal", "enum",
+    "fractions", "functools", "heapq", "itertools", "math", "numbers", "operator", "random",
+    "statistics", "string", "struct", "time", "types", "typing", "warnings", "weakref",
+    "graphviz", "matplotlib", "matplotlib.pyplot", "matplotlib.figure",
+    "matplotlib.backends.backend_agg", "numpy",
+]
+
+
+def _warm_up():
+    """Draw once, so the modules that plotting and graphviz load lazily are loaded now."""
+    import io
+
+    import graphviz
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    ax.set_xlabel("epoch")
+    ax.set_yscale("log")
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    dot.node("a", label="{ a | data 1.0000 | grad 0.0000 }", shape="record")
+    dot.edge("a", "b")
+    _ = dot.source
+
+
+def _prepare_streams():
+    """Keep the protocol on private descriptors; the submission's prints go to the log."""
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    return proto_in, proto_out
+
+
+def _preload():
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+    try:
+        _warm_up()
+    except Exception:
+        pass
+    from .. import probes  # noqa: F401  (the probe registry and everything it uses)
+
+
+def _isolate(config):
+    from . import isolation
+    from .limits import Limits
+
+    limits = Limits.from_dict(config["limits"])
+    if config.get("uid") is not None:
+        isolation.private_mounts()
+        needed = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+        isolation.expose(needed + [p for p in sys.path if p], config["hold"])
+        isolation.hide_paths(config["hide"])
+        isolation.drop_privileges(config["uid"])
+        nproc_base = 0
+    else:
+        nproc_base = isolation.user_process_count(os.getuid())
+    isolation.die_with_parent()
+    isolation.apply_limits(limits, nproc_base)
+    os.chdir(config["scratch"])
+    os.environ["HOME"] = config["scratch"]
+    os.environ["TMPDIR"] = config["scratch"]
+    kit = config["kit_package_dir"]
+    sys.path[:] = [config["submission"]] + [p for p in sys.path if p and not p.startswith(kit)]
+
+
+def run():
+    config = json.loads(sys.argv[1])
+    proto_in, proto_out = _prepare_streams()
+    from . import protocol
+
+    try:
+        _preload()
+        _isolate(config)
+    except BaseException as e:  # the grader reports this as a kit error
+        protocol.send(proto_out, {"event": "failed", "message": f"{type(e).__name__}: {e}"})
+        os._exit(70)
+
+    from ..probes import registry
+    from ..probes.lookup import configure
+
+    configure(
+        submission=config["submission"],
+        poisoned=config.get("poisoned", {}),
+        progress=lambda event: protocol.send(proto_out, event),
+    )
+    protocol.send(proto_out, {"event": "ready", "pid": os.getpid(), "uid": os.getuid()})
+    while True:
+        try:
+            request = protocol.recv_blocking(proto_in)
+        except EOFError:
+            os._exit(0)
+        reply = registry.answer(request)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        try:
+            protocol.send(proto_out, reply)
+        except protocol.ProtocolError as e:
+            protocol.send(proto_out, {"error": {"type": "ProtocolError", "message": str(e), "traceback": []}})
+        except (TypeError, ValueError) as e:
+            protocol.send(proto_out, {"error": {"type": "TypeError",
+                                                "message": f"the answer is not plain data: {e}",
+                                                "traceback": []}})
+
+
+if __name__ == "__main__":
+    run()
