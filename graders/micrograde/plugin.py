@@ -13,6 +13,7 @@ import pytest
 
 from . import rubric
 from . import submission as submission_files
+from .grading import DEFAULT_SEED
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import render_table
@@ -20,8 +21,7 @@ from .spec import KIT_ROOT
 from .worker import Limits, Sandbox
 from .worker.errors import ProbeError, SubmissionError
 
-DEFAULT_SEED = 2026
-RESULTS = pytest.StashKey[dict]()
+FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
 
 hypothesis.settings.register_profile(
@@ -80,6 +80,11 @@ class Grading:
 
 def pytest_configure(config):
     hypothesis.settings.load_profile("micrograde")
+    # Our own summary lists every lost point with its feedback; pytest's tracebacks would
+    # show grader internals instead. Set here too: `--submission DIR` can move pytest's
+    # rootdir away from graders/pytest.ini.
+    config.option.tbstyle = "no"
+    config.option.reportchars = "N"
     try:
         config._micrograde = Grading(config)
     except submission_files.SubmissionError as e:
@@ -168,6 +173,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     grading = config._micrograde
     if grading.report is None:
         return
+    report = grading.report
+    lost = [t for t in report["tests"] if t["status"] != "passed" and t["max_score"] > 0]
+    if lost:
+        terminalreporter.write_sep("=", "what to fix")
+        for t in lost:
+            terminalreporter.write_line(f"{t['milestone']} {t['name']} [{t['status']}]", bold=True)
+            lines = t["feedback"].splitlines() or ["(no feedback)"]
+            for line in lines[:FEEDBACK_LINES]:
+                terminalreporter.write_line(f"    {line}")
+            if len(lines) > FEEDBACK_LINES:
+                terminalreporter.write_line(f"    ... ({len(lines) - FEEDBACK_LINES} more lines in the report)")
+    for t in report["tests"]:
+        if t.get("warning"):
+            terminalreporter.write_line(f"warning: {t['name']}: {t['warning']}", yellow=True)
     terminalreporter.write_sep("=", "micrograde score")
-    terminalreporter.write_line(render_table(grading.report))
+    terminalreporter.write_line(render_table(report))
+    if lost:
+        terminalreporter.write_line(f"\nStart here: {lost[0]['name']}: {lost[0]['feedback'].splitlines()[0]}")
     terminalreporter.write_line(f"report: {grading.report_path}")

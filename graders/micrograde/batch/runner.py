@@ -2,6 +2,7 @@
 then write the gradebook, the summary table and the summary plot."""
 import concurrent.futures as cf
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .. import __version__
+from .. import submission as submission_files
+from ..report import ReportError, load_report
 from ..report.csv_row import ALL_MILESTONES
 from . import cache, gradebook, plot, summary
 from .discover import SourceError, discover
@@ -24,16 +27,35 @@ class BatchResult:
     summary_text: str = ""
 
 
-def _grade_one(grading, sub, report_path, seed, milestones, limits):
+def _grade_one(sub, out, seed, milestones):
+    """Grade one submission with `micrograde grade` in a process of its own.
+
+    Not grading.grade() on a thread: grade() supervises its pytest run as a child
+    subreaper and, when done, kills and reaps every child the process adopted since it
+    started, which in a shared process would include the other threads' runs. One
+    process per grading keeps each supervisor's children its own."""
+    report_path = out / "reports" / f"{sub.name}.json"
+    log_path = out / "logs" / f"{sub.name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "micrograde", "grade", str(sub.path), "--json", str(report_path),
+           "--seed", str(seed)]
+    for m in milestones or ():
+        cmd += ["--milestone", m]
+    # The grading output goes to a log per submission: parallel runs would interleave on
+    # the terminal, and the log is what an instructor reads when a grade looks odd.
+    with open(log_path, "wb") as log:
+        code = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT).returncode
     try:
-        return grading.grade(sub.path, report_path, milestones=milestones, seed=seed, limits=limits), None
-    except Exception as e:  # grade() promises a report; if it breaks anyway, the batch goes on
-        return None, f"grader_error: {type(e).__name__}: {e}".splitlines()[0]
+        report = load_report(report_path)
+    except ReportError:
+        report = None
+    if code != 0 or report is None:
+        return None, f"grader_error: micrograde grade exited with status {code}, see {log_path}"
+    return report, None
 
 
-def run_batch(src, out, *, jobs=None, seed=None, milestones=None, limits=None,
-              progress=True, log=None) -> BatchResult:
-    from .. import grading  # the engine; imported here so `micrograde --help` never needs it
+def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None) -> BatchResult:
+    from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
     out = Path(out)
@@ -55,9 +77,10 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, limits=None,
             done[sub.name] = (None, sub.problem)
             continue
         try:
-            key = cache.wanted_key(grading.submission_hash(sub.path), __version__, seed, milestones)
-        except Exception as e:  # unreadable files and the like: this submission only
-            done[sub.name] = (None, f"unreadable: {e}".splitlines()[0])
+            # the same hash grade() records in the report, so the two can be compared
+            key = cache.wanted_key(submission_files.sha256(sub.path), __version__, seed, milestones)
+        except OSError as e:  # an unreadable file: this submission only
+            done[sub.name] = (None, f"unreadable: {e}")
             continue
         report = cache.reusable_report(reports_dir / f"{sub.name}.json", key)
         if report is not None:
@@ -74,7 +97,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, limits=None,
     ms_arg = None if milestones == list(ALL_MILESTONES) else milestones
     pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = {pool.submit(_grade_one, grading, sub, reports_dir / f"{sub.name}.json", seed, ms_arg, limits): sub
+        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg): sub
                    for sub in todo}
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   file=sys.stderr, dynamic_ncols=True) as bar:
@@ -84,8 +107,8 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, limits=None,
                 result.graded.append(sub.name)
                 bar.update(1)
     except KeyboardInterrupt:
-        # Record what finished; gradings already running still end and write their
-        # reports (threads cannot be stopped), so a re-run reuses them.
+        # Record what finished. Ctrl-C reached the running `micrograde grade` processes
+        # too (same process group); whatever they finished is reused by a re-run.
         pool.shutdown(wait=False, cancel_futures=True)
         for sub in todo:
             done.setdefault(sub.name, (None, "not graded: batch interrupted"))

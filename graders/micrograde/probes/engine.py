@@ -43,7 +43,7 @@ def construct(data):
 @probe("engine.local_program")
 def local_program(program):
     nodes = built(program)
-    lookup.method(type(nodes[-1]), "_backward")
+    lookup.attribute(nodes[-1], "_backward")  # often set per instance in __init__, not on the class
     run_local_backward(nodes[-1])
     return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
 

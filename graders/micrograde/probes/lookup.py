@@ -55,6 +55,14 @@ def method(cls, attr: str):
     return getattr(cls, attr)
 
 
+def attribute(obj, attr: str):
+    """An attribute the contract needs on an object (a Value's `_backward`), wherever it is set."""
+    if getattr(obj, attr, None) is None:
+        cls = type(obj)
+        raise Missing(f"{cls.__module__}.{cls.__qualname__}.{attr}")
+    return getattr(obj, attr)
+
+
 def children(value) -> list:
     """The operands a Value was made from: `_prev`, or its alias `_children`."""
     for attr in ("_prev", "_children"):

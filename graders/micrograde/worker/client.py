@@ -130,6 +130,7 @@ class Sandbox:
         if not isinstance(frame, dict) or frame.get("event") != "ready":
             self._kill()
             raise KitError(f"the grading worker could not prepare its sandbox: {frame!r:.500}")
+        self.worker_uid = frame.get("uid")
 
     def _kill(self) -> None:
         if self.proc is None:

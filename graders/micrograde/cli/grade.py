@@ -1,0 +1,40 @@
+"""`micrograde grade DIR`: grade one submission, print the points table, write the report."""
+import sys
+
+from .. import grading
+from .. import submission as submission_files
+from . import UsageError
+from .limits import add_limit_options, limits_from
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("grade", help="grade one submission folder",
+                                   description="Grade the submission in DIR (the folder that holds micrograd/).")
+    parser.add_argument("submission", metavar="DIR")
+    parser.add_argument("--milestone", action="append", choices=grading.rubric.MILESTONES,
+                        help="grade only this milestone (repeatable; default: all)")
+    parser.add_argument("--json", default="micrograde-report.json", metavar="PATH", help="where to write the report")
+    parser.add_argument("--seed", type=int, default=grading.DEFAULT_SEED, help="grading seed")
+    add_limit_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    try:
+        folder = submission_files.check_folder(args.submission)
+    except submission_files.SubmissionError as e:
+        raise UsageError(str(e)) from None
+    if args.seed < 0:
+        raise UsageError("--seed must be a whole number >= 0")
+    if not submission_files.has_package(folder):
+        print(f"micrograde grade: warning: {folder} has no micrograd/ folder; every check will be missing",
+              file=sys.stderr)
+    try:
+        report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed,
+                               limits=limits_from(args))
+    except grading.GradingError as e:
+        print(f"micrograde grade: error: {e}", file=sys.stderr)
+        return 3
+    if report["status"] != "complete":
+        print(f"micrograde grade: {report.get('note', 'grading did not finish')}; report: {args.json}", file=sys.stderr)
+    return 0

@@ -1,0 +1,20 @@
+"""The worker-limit flags shared by `grade` and `batch`, one per field of Limits."""
+from dataclasses import fields
+
+from ..worker.limits import Limits
+
+
+def add_limit_options(parser) -> None:
+    group = parser.add_argument_group("worker limits (recorded in the report)")
+    for f in fields(Limits):
+        group.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default,
+                           dest=f"limit_{f.name}", metavar="N", help=f"default {f.default}")
+
+
+def limits_from(args) -> Limits:
+    from . import UsageError
+
+    try:
+        return Limits.from_dict({f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)})
+    except ValueError as e:
+        raise UsageError(str(e)) from None

@@ -1,0 +1,114 @@
+"""Grading one submission: a supervised pytest run of the grader suites, ending in a report.
+
+This process is the supervising parent. The grading itself runs in a child process
+(pytest with our plugin), which starts the workers. If the child dies (killed by the
+submission, say), or leaves a report that is not its final one, the parent writes a
+fail-closed report: every check present, none scored. Either way a valid report exists.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from . import rubric
+from . import submission as submission_files
+from .report import ReportError, load_report, write_report
+from .report.build import build_report
+from .spec import KIT_ROOT
+from .worker import isolation
+from .worker.limits import Limits
+
+DEFAULT_SEED = 2026
+GRADERS = KIT_ROOT / "graders"
+# Beyond the run's own limit: time for pytest to start, collect and write the report.
+SUPERVISOR_MARGIN_S = 120
+
+
+class GradingError(Exception):
+    """The kit could not grade (bad arguments, or a fault of the kit itself)."""
+
+
+def check_milestones(milestones) -> list[str]:
+    chosen = list(milestones or rubric.MILESTONES)
+    unknown = [m for m in chosen if m not in rubric.MILESTONES]
+    if unknown:
+        raise GradingError(f"unknown milestone {', '.join(unknown)}: choose from {', '.join(rubric.MILESTONES)}")
+    return [m for m in rubric.MILESTONES if m in chosen]
+
+
+def limit_arguments(limits: Limits) -> list[str]:
+    args = []
+    for f in fields(Limits):
+        args += ["--" + f.name.replace("_", "-"), str(getattr(limits, f.name))]
+    return args
+
+
+def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
+                started: float) -> dict:
+    report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
+                          sha256=submission_files.sha256(submission), limits=limits.to_dict(),
+                          duration_s=time.monotonic() - started, note=note)
+    write_report(report, report_path)
+    return report
+
+
+def _is_final(report: dict, submission: Path, seed: int, milestones) -> bool:
+    return (report["status"] == "complete" and report["seed"] == seed
+            and report["submission"]["sha256"] == submission_files.sha256(submission)
+            and sorted(report["milestones"]) == sorted(milestones))
+
+
+def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED, limits=None,
+          output=None) -> dict:
+    """Grade one submission folder; always write a schema-valid report and return it.
+
+    `output` is where pytest's terminal output goes (None: this process's stdout).
+    Raises GradingError for bad arguments or a fault of the kit; a submission that
+    crashes, hangs or kills the grading process still gets its (fail-closed) report.
+    """
+    started = time.monotonic()
+    try:
+        submission = submission_files.check_folder(submission)
+    except submission_files.SubmissionError as e:
+        raise GradingError(str(e)) from None
+    milestones = check_milestones(milestones)
+    limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
+    report_path = Path(report_path).resolve()
+    cmd = [sys.executable, "-m", "pytest", "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+           *(str(GRADERS / m) for m in milestones),
+           "--submission", str(submission), "--report", str(report_path), "--seed", str(seed),
+           *limit_arguments(limits)]
+    try:
+        isolation.become_subreaper()
+    except OSError:
+        pass
+    proc = subprocess.Popen(cmd, cwd=GRADERS, stdout=output, stderr=subprocess.STDOUT if output else None,
+                            start_new_session=True)
+    since = isolation.start_time(proc.pid)
+    try:
+        code = proc.wait(timeout=limits.run_timeout_s + SUPERVISOR_MARGIN_S)
+    except subprocess.TimeoutExpired:
+        code = None
+    except KeyboardInterrupt:
+        isolation.kill_everything(proc.pid, None, since)
+        raise
+    isolation.kill_everything(proc.pid, None, since)
+    if code is None:
+        proc.wait()
+        return fail_closed(submission, report_path, milestones, seed, limits,
+                           f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s", started)
+    if code in (2, 3, 4):
+        fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})", started)
+        raise GradingError(f"the grader itself failed (pytest exit status {code}); its output above says why")
+    try:
+        report = load_report(report_path)
+        if code in (0, 1) and _is_final(report, submission, seed, milestones):
+            return report
+    except ReportError:
+        pass
+    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+    return fail_closed(submission, report_path, milestones, seed, limits,
+                       f"the grading process {how} before writing its report (killed by the submission?)", started)

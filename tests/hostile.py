@@ -1,0 +1,376 @@
+"""The hostile corpus: the reference plus one bad behaviour, placed in one known function.
+
+Each case names the milestone to grade (only what it needs: grading is the cost) and the
+exact set of checks that must lose points; every other check of that milestone must keep
+full marks. The attack code is injected at the top of a function body, so the rest of the
+reference is untouched and the grader's verdict on every other check is predictable.
+"""
+import textwrap
+from dataclasses import dataclass, field
+
+# Small limits keep CI fast: a hanging probe costs probe_timeout_s, not the default 10 s.
+FAST_LIMITS = {"probe_timeout_s": 2, "run_timeout_s": 60, "memory_mb": 768, "cpu_seconds": 30}
+
+# Processes of the submission carry this in their command line (they are forks of the
+# worker), so a /proc scan after grading finds any that survived.
+WORKER_MARKER = "micrograde.worker.main"
+
+
+def at_function_start(module: str, signature: str, code: str, indent: int = 8):
+    """A patch that runs `code` first thing in the function whose `def` line is `signature`."""
+    body = textwrap.indent(textwrap.dedent(code).strip("\n"), " " * indent) + "\n"
+    line = " " * (indent - 4) + signature + "\n"
+    return (module, line, line + body)
+
+
+def at_import(module: str, anchor: str, code: str):
+    """A patch that runs `code` at import of `module`, right after the line `anchor`."""
+    return (module, anchor + "\n", anchor + "\n" + textwrap.dedent(code).strip("\n") + "\n")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    milestone: str
+    patches: tuple = ()
+    files: dict = field(default_factory=dict)
+    must_fail: frozenset = frozenset()
+    limits: dict = field(default_factory=dict)
+    why: str = ""
+
+
+# -- attack code ---------------------------------------------------------------------------
+
+IGNORE_SIGNALS_AND_SPIN = """
+import signal
+for sig in (signal.SIGTERM, signal.SIGALRM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
+    signal.signal(sig, signal.SIG_IGN)
+signal.alarm(0)
+while True:
+    pass
+"""
+
+DEEP_RECURSION = """
+import sys
+sys.setrecursionlimit(10 ** 8)   # past the C stack: the interpreter segfaults, not RecursionError
+def down(n):
+    return down(n + 1) + 1
+down(0)
+"""
+
+MEMORY_BOMB = """
+hoard = []
+while True:
+    hoard.append(bytearray(64 * 1024 * 1024))
+    hoard[-1][::4096] = b"x" * len(hoard[-1][::4096])   # touch every page: real memory
+"""
+
+# Children that ignore SIGTERM, leave the process group and double-fork, so neither a
+# group kill nor waiting for the worker finds them; the answer itself stays correct.
+FORK_BURST = """
+import os, signal, time
+if not getattr(Value, "_burst_done", False):
+    Value._burst_done = True
+    for _ in range(64):
+        try:
+            pid = os.fork()
+        except OSError:
+            break              # the process limit: expected
+        if pid == 0:
+            try:
+                os.setsid()
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                if os.fork() == 0:
+                    while True:
+                        time.sleep(1)
+            finally:
+                os._exit(0)
+"""
+
+STRAY_THREAD = """
+import threading, time
+def _never_ends():
+    while True:
+        time.sleep(0.5)
+threading.Thread(target=_never_ends, daemon=False).start()
+"""
+
+PRINT_FLOOD = """
+import sys
+chunk = "spam " * 200_000 + "\\n"          # 1 MB a line, 300 lines
+for _ in range(300):
+    sys.stdout.write(chunk)
+    sys.stderr.write(chunk)
+"""
+
+# Finds the report path in an ancestor's command line, leaves a detached process behind
+# that keeps overwriting it (and the kit's own files) for a while, then carries on.
+REWRITE_REPORT = """
+import json, os, time
+def _ancestors():
+    pid = os.getpid()
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                yield f.read().decode(errors="replace").split("\\0")
+        except OSError:
+            return
+def _targets():
+    for argv in _ancestors():
+        if "--report" in argv:
+            yield argv[argv.index("--report") + 1]
+forged = json.dumps({"status": "complete", "score": 9999, "tests": []})
+targets = list(_targets())
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(400):           # about 40 s: well past the end of grading
+            for target in targets:
+                try:
+                    with open(target, "w") as f:
+                        f.write(forged)
+                except OSError:
+                    pass
+            time.sleep(0.1)
+    os._exit(0)
+os.waitpid(-1, 0)
+"""
+
+# Tries to harm the grader; if any attempt works, the answer becomes visibly wrong, so a
+# passing check proves that every attempt failed.
+ATTACK_THE_GRADER = """
+import os, signal, glob
+won = []
+def _parent(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+victims = [os.getppid()]
+try:
+    victims.append(_parent(victims[0]))
+except OSError:
+    pass
+for pid in victims:
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+            won.append(f"signalled {pid}")
+        except OSError:
+            pass
+    try:
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+        won.append(f"killed group of {pid}")
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/mem", "wb"):
+            won.append(f"opened memory of {pid}")
+    except OSError:
+        pass
+for path in ["__KIT__/graders/micrograde/judge.py", "__KIT__/graders/conftest.py",
+             *glob.glob("/tmp/micrograde-run-*/output.log"), *glob.glob("/tmp/micrograde-run-*/x")]:
+    try:
+        with open(path, "a") as f:
+            f.write("# pwned\\n")
+        won.append(f"wrote {path}")
+    except OSError:
+        pass
+if won:
+    raise RuntimeError("escaped: " + ", ".join(won))
+"""
+
+# A pytest plugin that turns every test report into a pass, placed where pytest would
+# pick it up if the grader ever collected from the submission folder.
+FORCE_PASS_CONFTEST = '''
+import pytest
+pytest_plugins = []
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+def pytest_collection_modifyitems(items):
+    items.clear()
+'''
+
+ALWAYS_EQUAL = """
+class _AlwaysEqual(float):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    def __lt__(self, other):
+        return False
+    def __gt__(self, other):
+        return False
+    def __le__(self, other):
+        return True
+    def __ge__(self, other):
+        return True
+    def __abs__(self):
+        return _AlwaysEqual(0.0)
+    def __sub__(self, other):
+        return _AlwaysEqual(0.0)
+    __rsub__ = __sub__
+    __hash__ = float.__hash__
+if isinstance(other, Value):
+    out = Value(0.0, (self, other), "*")
+    out.data = _AlwaysEqual(self.data * other.data + 1.0)
+    def _backward():
+        self.grad += _AlwaysEqual(-1.0)
+        other.grad += _AlwaysEqual(-1.0)
+    out._backward = _backward
+    return out
+"""
+
+PATCH_STDLIB = """
+import builtins, math, random
+builtins.abs = lambda x: 0.0
+builtins.round = lambda x, n=None: 0
+math.isclose = lambda *args, **kwargs: True
+math.isfinite = lambda x: True
+random.seed = lambda *args, **kwargs: None
+"""
+
+# Tries every way to the reference solution: the kit folders, the kit's git objects, and
+# the grader's own modules already loaded in this process. On success it swaps in the
+# reference Value, which would make the deliberately broken __neg__ below pass.
+STEAL_REFERENCE = """
+import glob, os, sys, zlib
+_stolen = None
+for path in ["__KIT__/reference/micrograd/engine.py", "__KIT__/graders/micrograde/trusted/mlp.py",
+             *glob.glob("/work/*/reference/micrograd/engine.py")]:
+    try:
+        with open(path) as f:
+            text = f.read()
+        if "class Value" in text:
+            _stolen = text
+            break
+    except OSError:
+        pass
+if _stolen is None:
+    for obj in glob.glob("__KIT__/.git/objects/??/*"):
+        try:
+            with open(obj, "rb") as f:
+                raw = zlib.decompress(f.read())
+        except (OSError, zlib.error):
+            continue
+        if raw.startswith(b"blob ") and b"A scalar value that remembers" in raw:
+            _stolen = raw.split(b"\\0", 1)[1].decode()
+            break
+for name in ["micrograde.trusted.mlp", "micrograde.trusted", "micrograd_reference.engine"]:
+    try:
+        __import__(name)
+        _stolen = _stolen or "import:" + name
+    except Exception:
+        pass
+if _stolen and not _stolen.startswith("import:"):
+    _ns = {"__name__": "micrograd._stolen"}
+    exec(compile(_stolen, "stolen", "exec"), _ns)
+"""
+
+STOLEN_VALUE_TAKES_OVER = """
+if _stolen:
+    if "_ns" in globals() and "Value" in _ns:
+        Value = _ns["Value"]
+    else:
+        Value.__neg__ = lambda self: self * -1
+"""
+
+
+def _kit(text: str, kit: str) -> str:
+    return text.replace("__KIT__", kit)
+
+
+def cases(kit: str) -> list[Case]:
+    """The corpus; `kit` is the kit's root folder, which some attacks aim at."""
+    neg_fails = frozenset({"test_neg_flips_value_and_gradient"})
+    return [
+        Case("sys_exit_at_import", "m2",
+             patches=[at_import("gradcheck", "from .engine import Value", "import sys\nsys.exit(0)")],
+             must_fail=frozenset({"test_numerical_grad_returns_central_differences",
+                                  "test_numerical_grad_uses_the_step_h_on_both_sides",
+                                  "test_gradcheck_accepts_correct_gradients",
+                                  "test_gradcheck_rejects_a_wrong_backward"}),
+             why="gradcheck.py calls sys.exit at import: only the gradcheck checks import it"),
+        Case("os_exit_at_import", "m2",
+             patches=[at_import("gradcheck", "from .engine import Value", "import os\nos._exit(0)")],
+             must_fail=frozenset({"test_numerical_grad_returns_central_differences",
+                                  "test_numerical_grad_uses_the_step_h_on_both_sides",
+                                  "test_gradcheck_accepts_correct_gradients",
+                                  "test_gradcheck_rejects_a_wrong_backward"}),
+             why="os._exit skips every handler; the worker dies and the import is not retried"),
+        Case("sys_exit_in_method", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", "raise SystemExit(0)")],
+             must_fail=neg_fails),
+        Case("os_exit_in_method", "m1",
+             patches=[at_function_start("engine", "def __rtruediv__(self, other):  # other / self",
+                                        "import os\nos._exit(3)")],
+             must_fail=frozenset({"test_rtruediv_number_on_the_left"})),
+        Case("infinite_loop", "m2",
+             patches=[at_function_start("engine", "def relu(self):", "while True:\n    pass")],
+             must_fail=frozenset({"test_relu_value_and_gradient", "test_relu_passes_zero_gradient_at_zero"})),
+        Case("loop_ignoring_signals", "m1",
+             patches=[at_function_start("engine", "def __repr__(self):", IGNORE_SIGNALS_AND_SPIN)],
+             must_fail=frozenset({"test_repr_shows_data_and_grad"}),
+             why="SIGTERM/SIGALRM ignored: only SIGKILL of the whole worker ends it"),
+        Case("unbounded_recursion", "m1",
+             patches=[at_function_start("engine", "def __rsub__(self, other):  # other - self: not the same as self - other",
+                                        DEEP_RECURSION)],
+             must_fail=frozenset({"test_rsub_number_on_the_left"})),
+        Case("memory_bomb", "m3",
+             patches=[at_function_start("nn", "def zero_grad(self):", MEMORY_BOMB)],
+             must_fail=frozenset({"test_zero_grad_resets_every_parameter"}),
+             limits={"memory_mb": 512}),
+        Case("fork_burst", "m1",
+             patches=[at_function_start("engine", "def __rmul__(self, other):  # other * self", FORK_BURST)],
+             why="forks as many lingering, detached children as it may, then answers correctly"),
+        Case("stray_thread", "m3",
+             patches=[at_import("nn", "import random", STRAY_THREAD)],
+             why="a non-daemon thread must not keep a worker (or the grading) alive"),
+        Case("print_flood", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", PRINT_FLOOD)],
+             must_fail=neg_fails,
+             why="600 MB printed: the file size limit stops it; the report keeps at most 64 KiB"),
+        Case("sleep_at_import", "m2",
+             patches=[at_import("viz", '"""Draw a computation graph with graphviz."""',
+                                "import time\ntime.sleep(10 ** 6)")],
+             must_fail=frozenset({"test_draw_dot_has_a_node_per_value_and_per_operation",
+                                  "test_draw_dot_edges_run_from_operands_through_the_operation",
+                                  "test_draw_dot_labels_show_each_values_data"})),
+        Case("outlives_grading_rewrites_report", "m3",
+             patches=[at_import("nn", "import random", REWRITE_REPORT)]),
+        Case("attacks_the_grader", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", _kit(ATTACK_THE_GRADER, kit))],
+             why="kill/stop the grader, open its memory, write kit files: all must fail (checked as root)"),
+        Case("conftest_forces_pass", "m1",
+             patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
+                       "out = Value(self.data, (self,), \"neg\")")],
+             files={"conftest.py": FORCE_PASS_CONFTEST, "micrograd/conftest.py": FORCE_PASS_CONFTEST,
+                    "pytest.ini": "[pytest]\naddopts = -p conftest\n"},
+             must_fail=neg_fails,
+             why="the submission's pytest hooks are never loaded: a wrong __neg__ still fails"),
+        Case("always_equal_floats", "m1",
+             patches=[at_function_start("engine", "def __mul__(self, other):", ALWAYS_EQUAL)],
+             must_fail=frozenset({"test_mul_gradients_are_the_other_operand",
+                                  "test_random_arithmetic_graphs_have_exact_local_gradients",
+                                  "test_gradient_accumulates_when_a_value_is_used_twice"})),
+        Case("nan_inf_gradients", "m2",
+             patches=[("engine", "self.grad += (1.0 - t * t) * out.grad",
+                       "self.grad += float('nan') if t > 0 else float('inf')")],
+             must_fail=frozenset({"test_tanh_value_and_gradient_one_minus_t_squared"})),
+        Case("patches_stdlib_at_import", "m3",
+             patches=[at_import("nn", "import random", PATCH_STDLIB)],
+             why="the grader judges in its own process: patching the worker's stdlib changes nothing"),
+        Case("steals_the_reference", "m1",
+             patches=[at_import("engine", "import math", _kit(STEAL_REFERENCE, kit)),
+                      ("engine", "out = Value(-self.data, (self,), \"neg\")",
+                       "out = Value(self.data, (self,), \"neg\")"),
+                      ("engine", "        for node in reversed(order):\n            node._backward()\n",
+                       "        for node in reversed(order):\n            node._backward()\n\n\n"
+                       + STOLEN_VALUE_TAKES_OVER.strip("\n") + "\n")],
+             must_fail=neg_fails,
+             why="a broken __neg__ replaced by the reference's if the reference can be reached"),
+    ]

@@ -1,0 +1,164 @@
+"""The grading engine end to end: full marks, zero, determinism, fail-closed reports, the CLI."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from corpus import REFERENCE, TEMPLATE, by_name, check_results, grade, patched_reference
+from micrograde import rubric
+from micrograde.report import validate_report
+
+ASSIGN_NOT_ACCUMULATE = ("engine", "self.grad += out.grad\n                other.grad += out.grad",
+                         "self.grad = out.grad\n                other.grad = out.grad")
+
+
+@pytest.fixture(scope="module")
+def reference_report(tmp_path_factory):
+    return grade(REFERENCE, tmp_path_factory.mktemp("ref") / "report.json")
+
+
+def test_reference_gets_full_marks_in_every_check(reference_report):
+    validate_report(reference_report)
+    assert reference_report["status"] == "complete"
+    assert [t["name"] for t in reference_report["tests"] if t["status"] != "passed"] == []
+    assert reference_report["score"] == reference_report["max_score"] == sum(p for _, _, p in rubric.checks())
+
+
+def test_report_lists_every_rubric_check_with_its_points(reference_report):
+    assert [(t["milestone"], t["name"], t["max_score"]) for t in reference_report["tests"]] == rubric.checks()
+    for m, total in reference_report["milestones"].items():
+        assert total["max_score"] == sum(p for mm, _, p in rubric.checks() if mm == m)
+
+
+def test_report_records_submission_seed_and_limits(reference_report):
+    from micrograde import submission
+    from micrograde.worker import Limits
+
+    assert reference_report["submission"]["sha256"] == submission.sha256(REFERENCE)
+    assert reference_report["seed"] == 2026
+    assert reference_report["limits"] == Limits().to_dict()
+
+
+def test_empty_template_scores_zero_and_points_at_the_first_stub(tmp_path):
+    report = grade(TEMPLATE, tmp_path / "report.json")
+    validate_report(report)
+    assert report["score"] == 0 and report["max_score"] > 0
+    first = report["tests"][0]
+    assert first["status"] == "missing"
+    assert "M1" in first["feedback"] and "Value.__init__" in first["feedback"]
+
+
+def test_same_submission_and_seed_give_the_same_report_check_for_check(tmp_path):
+    buggy = patched_reference(tmp_path / "buggy", [ASSIGN_NOT_ACCUMULATE])
+    first = grade(buggy, tmp_path / "a.json", milestones=["m1", "m2"])
+    second = grade(buggy, tmp_path / "b.json", milestones=["m1", "m2"])
+    assert first["score"] < first["max_score"]
+    assert check_results(first) == check_results(second)
+
+
+def test_a_failing_property_shows_the_smallest_program(tmp_path):
+    buggy = patched_reference(tmp_path / "buggy", [ASSIGN_NOT_ACCUMULATE])
+    report = grade(buggy, tmp_path / "r.json", milestones=["m1"])
+    feedback = by_name(report)["test_random_arithmetic_graphs_have_exact_local_gradients"]["feedback"]
+    assert "x0 = Value(" in feedback and "out = " in feedback
+    program_lines = [line for line in feedback.splitlines() if line.startswith("n")]
+    assert 1 <= len(program_lines) <= 2, feedback
+
+
+def test_private_seed_changes_the_examples_not_the_verdict(tmp_path):
+    report = grade(REFERENCE, tmp_path / "r.json", milestones=["m1"], seed=987654321)
+    assert report["seed"] == 987654321
+    assert report["score"] == report["max_score"]
+
+
+def test_missing_module_costs_only_the_checks_that_need_it(tmp_path):
+    sub = patched_reference(tmp_path / "sub", remove=["micrograd/viz.py"])
+    report = by_name(grade(sub, tmp_path / "r.json", milestones=["m2"]))
+    draw = [t for name, t in report.items() if name.startswith("test_draw_dot")]
+    assert draw and all(t["status"] == "missing" and "micrograd.viz" in t["feedback"] for t in draw)
+    assert all(t["status"] == "passed" for name, t in report.items() if not name.startswith("test_draw_dot"))
+
+
+def test_whole_run_limit_ends_grading_with_a_valid_report(tmp_path):
+    slow = patched_reference(tmp_path / "slow", [("engine", "    def backward(self):\n",
+                                                  "    def backward(self):\n        import time; time.sleep(30)\n")])
+    report = grade(slow, tmp_path / "r.json", milestones=["m2"], limits={"probe_timeout_s": 1, "run_timeout_s": 6})
+    validate_report(report)
+    statuses = {t["status"] for t in report["tests"]}
+    assert "timeout" in statuses
+    assert report["duration_s"] < 60
+
+
+def test_killed_grading_process_leaves_a_fail_closed_report(tmp_path):
+    # The submission kills the grading process (its worker's parent) while the report is unwritten.
+    killer = patched_reference(tmp_path / "killer", [("engine", "    def backward(self):\n",
+                                                      "    def backward(self):\n        import os, signal; os.kill(os.getppid(), signal.SIGKILL)\n")])
+    report = grade(killer, tmp_path / "r.json", milestones=["m2"])
+    validate_report(report)
+    on_disk = json.loads((tmp_path / "r.json").read_text())
+    assert on_disk == report
+    if os.geteuid() == 0:
+        # Root: the worker runs as another user and cannot signal the grader at all.
+        assert report["status"] == "complete"
+        assert by_name(report)["test_backward_seeds_the_root_gradient_with_one"]["status"] == "error"
+    else:
+        assert report["status"] == "incomplete" and report["score"] == 0
+
+
+def test_worker_runs_as_an_unprivileged_user_when_grading_as_root():
+    from micrograde.worker import Sandbox
+
+    if os.geteuid() != 0:
+        pytest.skip("privileges are dropped only when grading as root")
+    with Sandbox(REFERENCE) as sandbox:
+        sandbox.call("engine.construct", "Value(1.0)", data=1.0)
+        assert sandbox.worker_uid not in (None, 0)
+
+
+def test_probe_timeout_restarts_the_worker_for_the_next_check(tmp_path):
+    from micrograde.worker import ProbeTimeout, Sandbox
+
+    sub = patched_reference(tmp_path / "sub", [("engine", "    def __repr__(self):\n",
+                                                "    def __repr__(self):\n        while True: pass\n")])
+    with Sandbox(sub) as sandbox:
+        with pytest.raises(ProbeTimeout, match="did not return within 1 s"):
+            sandbox.call("engine.repr", "repr(Value)", timeout=1, data=1.0, grad=0.0)
+        assert sandbox.call("engine.construct", "Value(2.0)", data=2.0)["data"] == 2.0
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "micrograde", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_grade_exits_zero_whatever_the_score(tmp_path):
+    result = _cli("grade", str(TEMPLATE), "--milestone", "m3", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "micrograde score" in result.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grade", "/no/such/folder"], "does not exist"),
+    (["grade", "REF", "--milestone", "m9"], "invalid choice"),
+    (["grade", "REF", "--probe-timeout-s", "-1"], "must be positive"),
+    (["grade", "REF", "--seed", "-5"], "--seed"),
+])
+def test_cli_grade_rejects_bad_input_with_one_clear_message(tmp_path, args, message):
+    args = [str(REFERENCE) if a == "REF" else a for a in args]
+    result = _cli(*args, "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_every_grader_test_has_a_rubric_entry_and_back():
+    import re
+    from micrograde.spec import KIT_ROOT
+
+    found = set()
+    for milestone in rubric.MILESTONES:
+        for path in (KIT_ROOT / "graders" / milestone).glob("test_*.py"):
+            found |= {(milestone, n) for n in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+    assert found == {(m, n) for m, n, _ in rubric.checks()}
