@@ -6,6 +6,7 @@ weights. Run:  python benchmarks/bench_engine.py [--repeats N]
 """
 
 import argparse
+import gc
 import math
 import random
 import sys
@@ -15,9 +16,8 @@ from pathlib import Path
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 sys.path.insert(0, str(REFERENCE_DIR))
 
-from micrograd.engine import Value  # noqa: E402  (the reference)
-from micrograd.losses import mse_loss  # noqa: E402
-from micrograd.nn import MLP  # noqa: E402
+from micrograd.nn import MLP  # noqa: E402  (the reference)
+from micrograd.train import train  # noqa: E402
 
 NIN, NOUTS, POINTS, STEPS, LR = 2, [16, 16, 1], 50, 10, 0.05
 
@@ -145,17 +145,7 @@ def naive_train(model_ref, xs, ys):
 
 
 def reference_train(model, xs, ys):
-    params = model.parameters()
-    losses = []
-    for _ in range(STEPS):
-        preds = [model(x) for x in xs]
-        loss = mse_loss(preds, ys)
-        model.zero_grad()
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        losses.append(loss.data)
-    return losses
+    return train(model, xs, ys, epochs=STEPS, lr=LR)
 
 
 def make_data(seed=0):
@@ -165,14 +155,17 @@ def make_data(seed=0):
     return xs, ys
 
 
-def best_time(run, repeats):
-    best = math.inf
-    result = None
+def best_times(runs, repeats):
+    """Best wall time of each run; the runs take turns so load changes hit both alike."""
+    best = {name: math.inf for name in runs}
+    results = {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for name, run in runs.items():
+            gc.collect()  # start each run without the previous run's garbage
+            start = time.process_time()
+            results[name] = run()
+            best[name] = min(best[name], time.process_time() - start)
+    return best, results
 
 
 def main(argv=None):
@@ -186,11 +179,17 @@ def main(argv=None):
         random.seed(1)
         return MLP(NIN, NOUTS)
 
-    t_ref, ref_losses = best_time(lambda: reference_train(fresh_model(), xs, ys), args.repeats)
-    t_naive, naive_losses = best_time(lambda: naive_train(fresh_model(), xs, ys), args.repeats)
+    best, losses = best_times(
+        {
+            "reference": lambda: reference_train(fresh_model(), xs, ys),
+            "naive": lambda: naive_train(fresh_model(), xs, ys),
+        },
+        args.repeats,
+    )
+    t_ref, t_naive = best["reference"], best["naive"]
 
     # Same arithmetic up to rounding order, so the loss curves must agree.
-    drift = max(abs(a - b) for a, b in zip(ref_losses, naive_losses))
+    drift = max(abs(a - b) for a, b in zip(losses["reference"], losses["naive"]))
     assert drift < 1e-9, f"engines disagree: max loss difference {drift}"
 
     print(f"MLP({NIN}, {NOUTS}), {POINTS} points, {STEPS} SGD steps, best of {args.repeats}")

@@ -14,6 +14,8 @@ FAST_LIMITS = {"probe_timeout_s": 2, "run_timeout_s": 60, "memory_mb": 768, "cpu
 # Processes of the submission carry this in their command line (they are forks of the
 # worker), so a /proc scan after grading finds any that survived.
 WORKER_MARKER = "micrograde.worker.main"
+# What `attacks_the_grader` appends to any kit file it manages to write.
+PWNED = b"# pwned by a submission"
 
 
 def at_function_start(module: str, signature: str, code: str, indent: int = 8):
@@ -30,13 +32,18 @@ def at_import(module: str, anchor: str, code: str):
 
 @dataclass(frozen=True)
 class Case:
+    """`__DROP__` in an attack is replaced by a folder anyone may write: its evidence."""
     name: str
     milestone: str
     patches: tuple = ()
     files: dict = field(default_factory=dict)
     must_fail: frozenset = frozenset()
+    # Checks that touch the bad function only by chance (random graphs that may or may not
+    # use the operator) or that exist only in newer suites: they may lose points, nothing else.
+    may_fail: frozenset = frozenset()
     limits: dict = field(default_factory=dict)
     why: str = ""
+    known_gap: str = ""  # an attack the kit does not stop yet: its test is a strict xfail
 
 
 # -- attack code ---------------------------------------------------------------------------
@@ -119,20 +126,28 @@ def _ancestors():
             return
 def _targets():
     for argv in _ancestors():
-        if "--report" in argv:
-            yield argv[argv.index("--report") + 1]
+        for i, arg in enumerate(argv):
+            if arg == "--report" and i + 1 < len(argv):
+                yield argv[i + 1]
+            elif arg.startswith("--report="):
+                yield arg.split("=", 1)[1]
 forged = json.dumps({"status": "complete", "score": 9999, "tests": []})
 targets = list(_targets())
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        for _ in range(400):           # about 40 s: well past the end of grading
+        for beat in range(400):        # about 40 s: well past the end of grading
             for target in targets:
                 try:
                     with open(target, "w") as f:
                         f.write(forged)
                 except OSError:
                     pass
+            try:                       # evidence for the test: found the report, still alive
+                with open("__DROP__/heartbeat", "w") as f:
+                    f.write(f"{beat} {targets}")
+            except OSError:
+                pass
             time.sleep(0.1)
     os._exit(0)
 os.waitpid(-1, 0)
@@ -172,7 +187,7 @@ for path in ["__KIT__/graders/micrograde/judge.py", "__KIT__/graders/conftest.py
              *glob.glob("/tmp/micrograde-run-*/output.log"), *glob.glob("/tmp/micrograde-run-*/x")]:
     try:
         with open(path, "a") as f:
-            f.write("# pwned\\n")
+            f.write("# pwned by a submission\\n")
         won.append(f"wrote {path}")
     except OSError:
         pass
@@ -279,6 +294,19 @@ if _stolen:
         Value.__neg__ = lambda self: self * -1
 """
 
+# The probe code runs in the same interpreter as the submission, and the grader's exact
+# evaluator (exprgen.program) is loaded there too: swap the probe for the oracle.
+HIJACK_PROBES = """
+import sys as _sys
+_registry = _sys.modules.get("micrograde.probes.registry")
+_oracle = _sys.modules.get("micrograde.exprgen.program")
+if _registry is not None and _oracle is not None:
+    def _answer_from_the_oracle(program):
+        parsed = _oracle.Program.from_json(program)
+        return {"values": _oracle.evaluate(parsed), "grads": _oracle.gradients(parsed)}
+    _registry.PROBES["engine.local_program"] = _answer_from_the_oracle
+"""
+
 
 def _kit(text: str, kit: str) -> str:
     return text.replace("__KIT__", kit)
@@ -286,6 +314,9 @@ def _kit(text: str, kit: str) -> str:
 
 def cases(kit: str) -> list[Case]:
     """The corpus; `kit` is the kit's root folder, which some attacks aim at."""
+    random_graphs = frozenset({"test_random_arithmetic_graphs_have_exact_local_gradients"})
+    m2_random_graphs = frozenset({"test_backward_matches_exact_gradients_on_random_graphs",
+                                  "test_backward_agrees_with_finite_differences_of_your_forward_pass"})
     neg_fails = frozenset({"test_neg_flips_value_and_gradient"})
     return [
         Case("sys_exit_at_import", "m2",
@@ -304,14 +335,14 @@ def cases(kit: str) -> list[Case]:
              why="os._exit skips every handler; the worker dies and the import is not retried"),
         Case("sys_exit_in_method", "m1",
              patches=[at_function_start("engine", "def __neg__(self):", "raise SystemExit(0)")],
-             must_fail=neg_fails),
+             must_fail=neg_fails, may_fail=random_graphs),
         Case("os_exit_in_method", "m1",
              patches=[at_function_start("engine", "def __rtruediv__(self, other):  # other / self",
                                         "import os\nos._exit(3)")],
-             must_fail=frozenset({"test_rtruediv_number_on_the_left"})),
-        Case("infinite_loop", "m2",
-             patches=[at_function_start("engine", "def relu(self):", "while True:\n    pass")],
-             must_fail=frozenset({"test_relu_value_and_gradient", "test_relu_passes_zero_gradient_at_zero"})),
+             must_fail=frozenset({"test_rtruediv_number_on_the_left"}), may_fail=random_graphs),
+        Case("infinite_loop", "m3",
+             patches=[at_function_start("nn", "def zero_grad(self):", "while True:\n    pass")],
+             must_fail=frozenset({"test_zero_grad_resets_every_parameter"})),
         Case("loop_ignoring_signals", "m1",
              patches=[at_function_start("engine", "def __repr__(self):", IGNORE_SIGNALS_AND_SPIN)],
              must_fail=frozenset({"test_repr_shows_data_and_grad"}),
@@ -319,7 +350,8 @@ def cases(kit: str) -> list[Case]:
         Case("unbounded_recursion", "m1",
              patches=[at_function_start("engine", "def __rsub__(self, other):  # other - self: not the same as self - other",
                                         DEEP_RECURSION)],
-             must_fail=frozenset({"test_rsub_number_on_the_left"})),
+             must_fail=frozenset({"test_rsub_number_on_the_left"}), may_fail=random_graphs,
+             why="Python 3.11 keeps Python frames off the C stack: it grows until the deadline or the memory limit"),
         Case("memory_bomb", "m3",
              patches=[at_function_start("nn", "def zero_grad(self):", MEMORY_BOMB)],
              must_fail=frozenset({"test_zero_grad_resets_every_parameter"}),
@@ -332,7 +364,7 @@ def cases(kit: str) -> list[Case]:
              why="a non-daemon thread must not keep a worker (or the grading) alive"),
         Case("print_flood", "m1",
              patches=[at_function_start("engine", "def __neg__(self):", PRINT_FLOOD)],
-             must_fail=neg_fails,
+             must_fail=neg_fails, may_fail=random_graphs,
              why="600 MB printed: the file size limit stops it; the report keeps at most 64 KiB"),
         Case("sleep_at_import", "m2",
              patches=[at_import("viz", '"""Draw a computation graph with graphviz."""',
@@ -350,17 +382,20 @@ def cases(kit: str) -> list[Case]:
                        "out = Value(self.data, (self,), \"neg\")")],
              files={"conftest.py": FORCE_PASS_CONFTEST, "micrograd/conftest.py": FORCE_PASS_CONFTEST,
                     "pytest.ini": "[pytest]\naddopts = -p conftest\n"},
-             must_fail=neg_fails,
+             must_fail=neg_fails, may_fail=random_graphs,
              why="the submission's pytest hooks are never loaded: a wrong __neg__ still fails"),
         Case("always_equal_floats", "m1",
              patches=[at_function_start("engine", "def __mul__(self, other):", ALWAYS_EQUAL)],
              must_fail=frozenset({"test_mul_gradients_are_the_other_operand",
-                                  "test_random_arithmetic_graphs_have_exact_local_gradients",
-                                  "test_gradient_accumulates_when_a_value_is_used_twice"})),
+                                  "test_gradient_accumulates_when_a_value_is_used_twice"}),
+             may_fail=random_graphs),
         Case("nan_inf_gradients", "m2",
              patches=[("engine", "self.grad += (1.0 - t * t) * out.grad",
                        "self.grad += float('nan') if t > 0 else float('inf')")],
-             must_fail=frozenset({"test_tanh_value_and_gradient_one_minus_t_squared"})),
+             must_fail=frozenset({"test_tanh_value_and_gradient_one_minus_t_squared",
+                                  "test_tanh_does_not_overflow_for_large_inputs"}),
+             may_fail=m2_random_graphs | {"test_tanh_gradient_is_scaled_by_the_upstream_gradient"},
+             why="the random graphs of m2 include tanh, so they meet the NaN too"),
         Case("patches_stdlib_at_import", "m3",
              patches=[at_import("nn", "import random", PATCH_STDLIB)],
              why="the grader judges in its own process: patching the worker's stdlib changes nothing"),
@@ -371,6 +406,17 @@ def cases(kit: str) -> list[Case]:
                       ("engine", "        for node in reversed(order):\n            node._backward()\n",
                        "        for node in reversed(order):\n            node._backward()\n\n\n"
                        + STOLEN_VALUE_TAKES_OVER.strip("\n") + "\n")],
-             must_fail=neg_fails,
+             must_fail=neg_fails, may_fail=random_graphs,
              why="a broken __neg__ replaced by the reference's if the reference can be reached"),
+        Case("hijacks_the_probes", "m1",
+             patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
+                       "out = Value(self.data, (self,), \"neg\")"),
+                      ("engine", "        for node in reversed(order):\n            node._backward()\n",
+                       "        for node in reversed(order):\n            node._backward()\n\n\n"
+                       + HIJACK_PROBES.strip("\n") + "\n")],
+             must_fail=neg_fails, may_fail=random_graphs,
+             why="a wrong __neg__ whose module replaces the probe that checks it",
+             known_gap="probe code shares the worker's interpreter with the submission, and the "
+                       "grader's exact evaluator (exprgen.program) is loaded there: a replaced probe "
+                       "answers with the oracle's values"),
     ]

@@ -1,18 +1,20 @@
 """Grader accuracy: every classic bug costs points, every correct variant gets full marks.
 
 Gradings are slow (seconds each), so the first test that needs one submits every grading
-the collected tests will need to a pool of two threads (each grading is its own process
-tree); each test then waits only for its own.
+the collected tests will need to a pool of two processes; each test then waits only for
+its own. Processes, not threads: a supervising `grade()` reaps (kills) every process it
+adopted while it ran, so two gradings must never share a parent.
 """
+import json
+import multiprocessing
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import corpus
-from micrograde import rubric
-from micrograde.spec import KIT_ROOT
+from micrograde.spec import KIT_ROOT, SPECS_DIR
 from mutants import MILESTONES, MUTANTS
 from variants import VARIANTS
 
@@ -65,23 +67,24 @@ def _needs(item) -> list:
     }.get(name, [])
 
 
+def grade_key(key, folder: Path) -> dict:
+    """Build and grade one submission (in a pool process)."""
+    submission, milestones = _build(key, folder / "submission")
+    return corpus.grade(submission, folder / "report.json", milestones=milestones)
+
+
 class Gradings:
     def __init__(self, root: Path):
         self.root = root
-        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
         self.futures = {}
         self.lock = threading.Lock()
 
     def submit(self, key):
         with self.lock:
             if key not in self.futures:
-                self.futures[key] = self.pool.submit(self._grade, key)
+                self.futures[key] = self.pool.submit(grade_key, key, self.root / f"{key[0]}-{key[1]}")
             return self.futures[key]
-
-    def _grade(self, key) -> dict:
-        folder = self.root / f"{key[0]}-{key[1]}"
-        submission, milestones = _build(key, folder / "submission")
-        return corpus.grade(submission, folder / "report.json", milestones=milestones)
 
     def __getitem__(self, key) -> dict:
         return self.submit(key).result()
@@ -108,6 +111,21 @@ def _caught(mutant, report) -> tuple[bool, bool]:
 def _lost(report) -> str:
     return "\n".join(f"{t['name']} ({t['status']}): {t['feedback'][:300]}"
                      for t in report["tests"] if t["score"] < t["max_score"])
+
+
+def test_the_corpus_is_at_least_35_mutants_over_all_milestones_and_6_variants():
+    assert len(MUTANTS) >= 35 and len(VARIANTS) >= 6
+    assert {m.milestone for m in MUTANTS} == set(MILESTONES)
+    assert len({m.id for m in MUTANTS}) == len(MUTANTS) and len(VARIANT) == len(VARIANTS)
+
+
+def test_every_mutant_and_variant_is_valid_python(tmp_path):
+    # A mutant that does not even import would be caught for the wrong reason.
+    for name, patches in [(m.id, m.patches) for m in MUTANTS] + [(v.id, v.patches) for v in VARIANTS]:
+        submission = corpus.patched_reference(tmp_path / name, patches)
+        for module in {module for module, _, _ in patches}:
+            path = submission / "micrograd" / f"{module}.py"
+            compile(path.read_text(), str(path), "exec")
 
 
 @pytest.mark.parametrize("mutant", [m.id for m in MUTANTS])
@@ -187,7 +205,7 @@ def mutation_table(reports: dict) -> str:
         results = [_caught(m, reports[m.id]) for m in ms]
         counts = [len(ms), sum(lost for lost, _ in results), sum(lost and blamed for lost, blamed in results)]
         totals = [t + c for t, c in zip(totals, counts)]
-        title = rubric.TITLES[milestone] if hasattr(rubric, "TITLES") else milestone
+        title = json.loads((SPECS_DIR / "rubric.json").read_text())[milestone]["title"]
         rows.append(f"| {milestone.upper()} {title} | {counts[0]} | {counts[1]}/{counts[0]} | {counts[2]}/{counts[0]} |")
     rows.append(f"| **all** | {totals[0]} | {totals[1]}/{totals[0]} | {totals[2]}/{totals[0]} |")
     return "\n".join(rows) + "\n"

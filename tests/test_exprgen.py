@@ -8,6 +8,9 @@ the same bug in the other.
 
 import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
@@ -23,7 +26,6 @@ from micrograde.exprgen import (
     gradients,
     programs,
 )
-from micrograde.exprgen import strategies as strat
 
 # Deterministic, no example database, no deadline: the settings the graders use.
 FAST = settings(
@@ -220,7 +222,7 @@ def conditioning_violations(program):
     return problems
 
 
-@settings(FAST, max_examples=300)
+@settings(FAST, max_examples=200)
 @given(programs())
 def test_generated_programs_are_well_conditioned(program):
     assert conditioning_violations(program) == [], program.to_source()
@@ -294,7 +296,7 @@ def test_central_difference_of_a_cubic():
     assert central_difference(f, [2.0, 7.0], 1) == pytest.approx(1.0, rel=1e-8)
 
 
-@settings(FAST, max_examples=500)
+@settings(FAST, max_examples=300)
 @given(programs())
 def test_gradients_agree_with_central_differences(program):
     out = lambda xs: evaluate(program, xs)[-1]  # noqa: E731
@@ -340,6 +342,8 @@ def test_json_keeps_int_and_float_constants_apart():
         {"inputs": [1.0], "ops": [["mul", [["n", 0], ["x", 1]]]]},
         {"inputs": [1.0], "ops": [["mul", [["n", 0.0], ["c", 1]]]]},
         {"inputs": [1.0], "ops": "add"},
+        {"inputs": 1.0, "ops": []},
+        {"inputs": ["1.0"], "ops": []},
         {"inputs": [1.0], "ops": [], "extra": 1},
     ],
 )
@@ -349,7 +353,7 @@ def test_from_json_rejects_malformed_programs(bad):
 
 
 # ---------------------------------------------------------------------- build / to_source
-@settings(FAST, max_examples=300)
+@settings(FAST, max_examples=200)
 @given(programs())
 def test_build_reproduces_trusted_values_and_gradients(program):
     nodes = build(json.dumps(program.to_json()), RefValue)
@@ -433,10 +437,11 @@ def test_programs_share_nodes_and_cover_every_feature():
     assert sum(map(has_shared_intermediate, drawn)) >= 0.15 * n
     assert sum(map(has_left_constant, drawn)) >= 0.25 * n
     # Most ops matter: the output depends on them.
-    dead = sum(p.n_nodes - len(p.inputs) - len(live_nodes(p) - set(range(len(p.inputs)))) for p in drawn)
-    assert dead <= 0.35 * len(ops)
+    live_ops = sum(len([i for i in live_nodes(p) if i >= len(p.inputs)]) for p in drawn)
+    assert live_ops >= 0.65 * len(ops)
     # Self-use like n3 * n3 (one op, same node twice).
-    assert sum(any(len(op.args) == 2 and op.args[0] == op.args[1] for op in p.ops) for p in drawn) >= 10
+    self_use = [any(len(op.args) == 2 and op.args[0] == op.args[1] for op in p.ops) for p in drawn]
+    assert sum(self_use) >= 10
     for kind in ALL_OPS:  # after substitution, every kind is still common
         assert sum(op.kind == kind for op in ops) >= 0.04 * len(ops), kind
     assert sum(type(c) is int for c in constants) >= 0.2 * len(constants)
@@ -453,21 +458,44 @@ def test_programs_share_nodes_and_cover_every_feature():
 
 def test_generation_is_deterministic():
     as_json = lambda ps: [json.dumps(p.to_json()) for p in ps]  # noqa: E731
-    assert as_json(draw_many(programs(), 50)) == as_json(draw_many(programs(), 50))
-    a = as_json(draw_many(programs(), 50, seed_value=1))
-    assert a == as_json(draw_many(programs(), 50, seed_value=1))
-    assert a != as_json(draw_many(programs(), 50, seed_value=2))
+    assert as_json(draw_many(programs(), 30)) == as_json(draw_many(programs(), 30))
+    a = as_json(draw_many(programs(), 30, seed_value=1))
+    assert a == as_json(draw_many(programs(), 30, seed_value=1))
+    assert a != as_json(draw_many(programs(), 30, seed_value=2))
+
+
+def test_generation_is_deterministic_across_processes():
+    # Each grading run is a fresh process with its own string-hash seed; a restricted
+    # op set passed as a set must not make the examples depend on its iteration order.
+    script = (
+        "import json\n"
+        "from hypothesis import given, seed, settings, Phase\n"
+        "from micrograde.exprgen import programs\n"
+        "out = []\n"
+        "@seed(7)\n"
+        "@settings(max_examples=30, database=None, phases=[Phase.generate])\n"
+        "@given(programs(ops={'add', 'mul', 'tanh', 'div', 'relu'}))\n"
+        "def collect(p):\n"
+        "    out.append(p.to_json())\n"
+        "collect()\n"
+        "print(json.dumps(out))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+        for hash_seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and len(json.loads(runs[0])) == 30
 
 
 # ---------------------------------------------------------------------- shrinking
 SHRINK = settings(database=None, derandomize=True, max_examples=500, deadline=None)
 
 
-# The kinds whose draws get substituted most (domain rules), where shrinking could
-# most plausibly get stuck on a larger program.
-@pytest.mark.parametrize("kind", ["div", "pow", "relu"])
-def test_shrinks_to_a_single_op(kind):
-    small = find(programs(), lambda p: any(op.kind == kind for op in p.ops), settings=SHRINK)
+def test_shrinks_to_a_single_op():
+    # div is often substituted (small denominators), where shrinking could most
+    # plausibly get stuck on a larger program.
+    small = find(programs(), lambda p: any(op.kind == "div" for op in p.ops), settings=SHRINK)
     assert len(small.inputs) == 1 and len(small.ops) == 1, small.to_source()
 
 

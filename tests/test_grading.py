@@ -162,3 +162,19 @@ def test_every_grader_test_has_a_rubric_entry_and_back():
         for path in (KIT_ROOT / "graders" / milestone).glob("test_*.py"):
             found |= {(milestone, n) for n in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
     assert found == {(m, n) for m, n, _ in rubric.checks()}
+
+
+def test_concurrent_gradings_in_one_process_do_not_disturb_each_other(tmp_path):
+    import threading
+
+    reports = {}
+
+    def run(i):
+        reports[i] = grade(REFERENCE, tmp_path / f"{i}.json", milestones=["m3"])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [(r["status"], r["score"] == r["max_score"]) for r in reports.values()] == [("complete", True)] * 2

@@ -4,6 +4,7 @@ commands run locally)."""
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -185,15 +186,25 @@ def test_workflow_commands_run_locally(tmp_path):
         "micrograde grade student_template --json report.json",
         'micrograde export report.json --format markdown >> "$GITHUB_STEP_SUMMARY"',
     ]
-    # A throwaway environment that sees the installed dependencies, so the install step
-    # runs as written without touching this interpreter's own micrograde.
+    # A throwaway environment for the install step to install into, as written, without
+    # touching this interpreter's micrograde. It sees this interpreter's site-packages
+    # (pip and the dependencies) as plain path entries: their .pth files, among them the
+    # one that makes the development checkout importable, are not processed.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site_dir,) = (venv / "lib").glob("python*/site-packages")
+    (site_dir / "_outer_site.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     summary = tmp_path / "step-summary.md"
     summary.write_text("")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}", GITHUB_STEP_SUMMARY=str(summary),
                VIRTUAL_ENV=str(venv))
+
+    def where_is_micrograde():
+        return subprocess.run(["python", "-c", "import micrograde; print(micrograde.__file__)"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    assert where_is_micrograde().returncode != 0  # only the install step will provide it
     failed = False
     for step in steps:
         if "run" not in step or (failed and step.get("if") != "always()"):
@@ -203,13 +214,13 @@ def test_workflow_commands_run_locally(tmp_path):
         assert done.returncode == 0 or step["run"].startswith("micrograde grade"), (step, done.stderr)
         failed = failed or done.returncode != 0
         if step["run"].startswith("python -m pip"):
-            where = subprocess.run(["python", "-c", "import micrograde; print(micrograde.__file__)"],
-                                   cwd=tmp_path, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            where = where_is_micrograde()
             assert where.stdout.startswith(str(repo)), where  # the release's own kit is the one installed
     from micrograde.report import load_report
     report = load_report(repo / "report.json")
     text = summary.read_text()
-    assert text.startswith(f"## micrograde: ")
+    assert text.startswith("## micrograde: ")
     assert "| Milestone | Points | Max | Checks passed |" in text
     assert report["score"] < report["max_score"]  # the empty template loses points...
     assert "### Checks that lost points" in text  # ...and the summary says where

@@ -2,6 +2,8 @@
 import math
 
 from micrograde.checks import expect_close
+from micrograde.exprgen import Op, Program
+from micrograde.judge import expect_program
 
 
 def _activation(sandbox, kind, x):
@@ -23,6 +25,17 @@ def test_tanh_does_not_overflow_for_large_inputs(sandbox):
         expect_close(answer["grad"], 0.0, f"gradient of tanh at {x}")
 
 
+def _scaled(kind, x):
+    """activation(x0) * 3: the activation's _backward gets an upstream gradient of 3, not 1."""
+    return Program(inputs=(x,), ops=(Op(kind, (("n", 0),)), Op("mul", (("n", 1), ("c", 3.0)))))
+
+
+def test_tanh_gradient_is_scaled_by_the_upstream_gradient(sandbox):
+    for x in (0.5, -1.2):
+        expect_program(sandbox, _scaled("tanh", x), what=f"tanh(x0) * 3 at x0 = {x} (Value.tanh's _backward "
+                       "should multiply 1 - t**2 by out.grad)")
+
+
 def test_relu_value_and_gradient(sandbox):
     for x, value, grad in ((1.5, 1.5, 1.0), (-0.7, 0.0, 0.0)):
         answer = _activation(sandbox, "relu", x)
@@ -34,3 +47,8 @@ def test_relu_passes_zero_gradient_at_zero(sandbox):
     answer = _activation(sandbox, "relu", 0.0)
     expect_close(answer["data"], 0.0, "Value(0.0).relu().data")
     expect_close(answer["grad"], 0.0, "gradient of relu at exactly 0 (the contract says 0)")
+
+
+def test_relu_gradient_is_scaled_by_the_upstream_gradient(sandbox):
+    expect_program(sandbox, _scaled("relu", 1.5), what="relu(x0) * 3 at x0 = 1.5 (Value.relu's _backward "
+                   "should multiply by out.grad)")

@@ -5,13 +5,17 @@ from micrograde.checks import expect_close, fmt, show, single_op
 from micrograde.exprgen import Op, Program, close_enough, programs
 from micrograde.judge import BACKWARD, expect_program
 
+# The operations of the original micrograd: backward() itself is the same whatever the
+# operations, and tanh has its own checks, so a relu-only micrograd is judged here too.
+GRAPH_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu")
 
-@given(program=programs())
+
+@given(program=programs(ops=GRAPH_OPS))
 def test_backward_matches_exact_gradients_on_random_graphs(sandbox, program):
     expect_program(sandbox, program, probe=BACKWARD, what="backward() on a random graph")
 
 
-@given(program=programs())
+@given(program=programs(ops=GRAPH_OPS))
 def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, program):
     answer = sandbox.call(BACKWARD, "backward() on a random graph", program=program.to_json())
     shifted = []
@@ -29,9 +33,9 @@ def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, p
         if not all(isinstance(v, float) for v in (g, up, down, f)):
             raise AssertionError(f"backward() or the forward pass returned something that is not a number\n{show(program)}")
         g_fd = (up - down) / (2 * h)
-        assert close_enough(g, g_fd, f), (
-            f"d(out)/d(x{i}) from backward() is {fmt(g)}, but finite differences of your own forward pass "
-            f"give {fmt(g_fd)}\n{show(program)}")
+        if not close_enough(g, g_fd, f):
+            raise AssertionError(f"d(out)/d(x{i}) from backward() is {fmt(g)}, but finite differences of your "
+                                 f"own forward pass give {fmt(g_fd)}\n{show(program)}")
 
 
 SHARED = Program(inputs=(1.5, -0.5), ops=(

@@ -42,7 +42,7 @@ def check_milestones(milestones) -> list[str]:
 def limit_arguments(limits: Limits) -> list[str]:
     args = []
     for f in fields(Limits):
-        args += ["--" + f.name.replace("_", "-"), str(getattr(limits, f.name))]
+        args.append(f"--{f.name.replace('_', '-')}={getattr(limits, f.name)}")
     return args
 
 
@@ -77,25 +77,30 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     milestones = check_milestones(milestones)
     limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
     report_path = Path(report_path).resolve()
-    cmd = [sys.executable, "-m", "pytest", "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+    # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
+    # Option values joined with "=" so that no path can be taken for a test path.
+    cmd = [sys.executable, "-m", "pytest", "-p", "micrograde.pytest_options",
+           "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
            *(str(GRADERS / m) for m in milestones),
-           "--submission", str(submission), "--report", str(report_path), "--seed", str(seed),
+           f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
            *limit_arguments(limits)]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     try:
         isolation.become_subreaper()
     except OSError:
         pass
-    proc = subprocess.Popen(cmd, cwd=GRADERS, stdout=output, stderr=subprocess.STDOUT if output else None,
-                            start_new_session=True)
+    with isolation.SPAWN_LOCK:
+        proc = subprocess.Popen(cmd, cwd=GRADERS, env=env, stdout=output,
+                                stderr=subprocess.STDOUT if output else None, start_new_session=True)
+        isolation.PROTECTED.add(proc.pid)
     since = isolation.start_time(proc.pid)
     try:
         code = proc.wait(timeout=limits.run_timeout_s + SUPERVISOR_MARGIN_S)
     except subprocess.TimeoutExpired:
         code = None
-    except KeyboardInterrupt:
+    finally:
+        isolation.PROTECTED.discard(proc.pid)
         isolation.kill_everything(proc.pid, None, since)
-        raise
-    isolation.kill_everything(proc.pid, None, since)
     if code is None:
         proc.wait()
         return fail_closed(submission, report_path, milestones, seed, limits,

@@ -11,7 +11,8 @@ def expect_program(sandbox, program, probe=LOCAL, what="the graph", grads=True, 
     answer = sandbox.call(probe, what, program=program.to_json())
     names = node_names(program)
     context = show(program)
-    expect_all_close(answer["values"], evaluate(program), "forward value of", names, context, rel, abs_)
+    # The feedback starts with `what`, so a student sees which operation (and method) is at fault.
+    expect_all_close(answer["values"], evaluate(program), f"{what}: forward value of", names, context, rel, abs_)
     if grads:
-        expect_all_close(answer["grads"], gradients(program), "gradient d(out)/d", names, context, rel, abs_)
+        expect_all_close(answer["grads"], gradients(program), f"{what}: gradient d(out)/d", names, context, rel, abs_)
     return answer

@@ -13,7 +13,6 @@ import pytest
 
 from . import rubric
 from . import submission as submission_files
-from .grading import DEFAULT_SEED
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import render_table
@@ -35,17 +34,6 @@ hypothesis.settings.register_profile(
     report_multiple_bugs=False,
     print_blob=False,
 )
-
-
-def pytest_addoption(parser):
-    group = parser.getgroup("micrograde", "grading a micrograd submission")
-    group.addoption("--submission", default=str(KIT_ROOT / "student_template"),
-                    help="folder that contains the micrograd/ package (default: student_template/)")
-    group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
-    group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
-    for f in fields(Limits):
-        group.addoption("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default, dest=f"limit_{f.name}",
-                        help=f"worker limit {f.name} (default {f.default})")
 
 
 class Grading:
@@ -89,6 +77,17 @@ def pytest_configure(config):
         config._micrograde = Grading(config)
     except submission_files.SubmissionError as e:
         raise pytest.UsageError(str(e)) from None
+    _refuse_submission_plugins(config)
+
+
+def _refuse_submission_plugins(config) -> None:
+    """Fail closed if pytest loaded a conftest.py from the submission into this process."""
+    root = str(config._micrograde.submission) + "/"
+    for plugin in config.pluginmanager.get_plugins():
+        path = str(getattr(plugin, "__file__", "") or "")
+        if path.startswith(root):
+            raise pytest.UsageError(f"pytest loaded {path} from the submission: grade with "
+                                    f"`micrograde grade`, or pass --submission=DIR as one argument")
 
 
 def _milestone(item) -> str:

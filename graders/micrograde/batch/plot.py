@@ -6,6 +6,7 @@ import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .. import atomic
 
@@ -21,10 +22,12 @@ def write_summary_png(path, st: dict) -> None:
     hist.set_title(f"Scores ({st['graded']} graded, {st['not_graded']} not graded)")
     hist.set_xlabel(f"score (max {top:g})")
     hist.set_ylabel("submissions")
+    hist.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of students: no 0.2 ticks
     names = list(st["milestones"])
     rates = [100 * st["milestones"][m]["pass_rate"] for m in names]
     bars.bar(names, rates, color="#55A868")
-    bars.set_ylim(0, 100)
+    bars.set_ylim(0, 112)  # headroom so a 100% label stays under the title
+    bars.set_yticks(range(0, 101, 20))
     bars.set_title("Full marks per milestone")
     bars.set_ylabel("% of graded submissions")
     for x, r in enumerate(rates):

@@ -76,9 +76,10 @@ class Program:
             raise ValueError("a program is a dict with exactly 'inputs' and 'ops'")
         try:
             ops = tuple(Op(kind, tuple(tuple(a) for a in args)) for kind, args in data["ops"])
+            inputs = tuple(data["inputs"])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"malformed ops: {exc}") from None
-        return cls(tuple(data["inputs"]), ops)
+            raise ValueError(f"malformed program: {exc}") from None
+        return cls(inputs, ops)
 
     # ------------------------------------------------------------------ source
     def to_source(self, value_class: str = "Value") -> str:

@@ -3,9 +3,10 @@
 Conditioning is by construction, never by rejection: each op is drawn, then checked
 against the rules below at the nominal inputs AND at every input nudged by
 ``PERTURBATION`` (100x the grader's finite-difference step). If it fails, the first
-safe substitute is used instead (other arithmetic on the same operands, a unary op on
-the first operand, and finally a fixed op on input x0 that satisfies every rule for any
-input). Substitutes always stay inside the requested op set. Because every draw is
+valid substitute is used instead: for pow the same exponent on another base, then other
+exponents; for binary ops other arithmetic on the same operands; then a unary op on
+the first operand; finally a fixed op on input x0 that satisfies every rule for any
+input. Substitutes always stay inside the requested op set. Because every draw is
 valid whatever the shrinker does to it, shrinking never hits an invalid program.
 
 Shrinking direction: fewer inputs and ops, kinds towards ``add``, the first operand
@@ -56,7 +57,8 @@ def _programs(draw, min_inputs, max_inputs, min_ops, max_ops, kinds):
     n_inputs = draw(_integers(min_inputs, max_inputs))
     inputs = [draw(_INPUT_VALUES) for _ in range(n_inputs)]
     # One tuple of values per node: its value at each checked point.
-    vectors = [tuple(p[i] for p in _check_points(inputs)) for i in range(n_inputs)]
+    points = _check_points(inputs)
+    vectors = [tuple(p[i] for p in points) for i in range(n_inputs)]
     ops = []
     for _ in range(draw(_integers(min_ops, max_ops))):
         op = _draw_op(draw, n_inputs, len(vectors), kinds)
@@ -80,7 +82,9 @@ def _signed(magnitude):
 _INPUT_VALUES = _signed(st.floats(*INPUT_MAGNITUDE))
 # Ints first, so constants shrink to small ints; floats make the Value code handle
 # both (and `to_json` keep them apart).
-_CONSTANTS = st.one_of(st.sampled_from(INT_CONSTANTS), _signed(st.floats(*FLOAT_CONSTANT_MAGNITUDE)))
+_CONSTANTS = st.one_of(
+    st.sampled_from(INT_CONSTANTS), _signed(st.floats(*FLOAT_CONSTANT_MAGNITUDE))
+)
 _EXPONENTS = st.sampled_from(EXPONENTS)
 _BOOLEANS = st.booleans()
 
@@ -164,11 +168,9 @@ def _safe_op(kind: str) -> Op:
     MAX_ABS, relu(x0) is >= 0.1 from the kink, and tanh(x0) is within TANH_MAX.
     """
     x0 = ("n", 0)
-    if kind in BINARY_OPS:
-        return Op(kind, (x0, ("c", 2)))
-    if kind == "pow":
-        return Op(kind, (x0, ("c", 2)))
-    return Op(kind, (x0,))
+    if kind in UNARY_OPS:
+        return Op(kind, (x0,))
+    return Op(kind, (x0, ("c", 2)))  # binary ops and pow
 
 
 def _check_points(inputs) -> list:

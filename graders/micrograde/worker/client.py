@@ -100,8 +100,14 @@ class Sandbox:
         })
 
     def _hidden_paths(self) -> list[str]:
-        """The kit's solution-bearing folders and the original submission, unless we run from them."""
-        candidates = [os.path.join(KIT_ROOT, d) for d in ("reference", "tests", "graders", "benchmarks")]
+        """Every folder of the kit and the original submission, unless we run from them.
+
+        All of them, not a list of the known solution-bearing ones: .git holds every
+        committed version of reference/ as readable objects, and a folder added later
+        should not become readable by default.
+        """
+        with os.scandir(KIT_ROOT) as entries:
+            candidates = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
         candidates.append(str(self.submission))
         needed = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable, str(self.rundir))]
         return [c for c in candidates
@@ -112,11 +118,13 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-c", BOOT, self._config()],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out_fd,
-                cwd=self.scratch, env=env, start_new_session=True,
-            )
+            with isolation.SPAWN_LOCK:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", "-B", "-c", BOOT, self._config()],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out_fd,
+                    cwd=self.scratch, env=env, start_new_session=True,
+                )
+                isolation.PROTECTED.add(self.proc.pid)
         finally:
             os.close(out_fd)
         self.since = isolation.start_time(self.proc.pid)
@@ -135,6 +143,7 @@ class Sandbox:
     def _kill(self) -> None:
         if self.proc is None:
             return
+        isolation.PROTECTED.discard(self.proc.pid)
         isolation.kill_everything(self.proc.pid, self.uid, self.since)
         try:
             self.proc.wait(timeout=5)

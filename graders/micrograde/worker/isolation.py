@@ -3,6 +3,7 @@ import ctypes
 import os
 import resource
 import signal
+import threading
 import time
 
 PR_SET_PDEATHSIG = 1
@@ -179,10 +180,17 @@ def _reap(pid: int) -> None:
         pass
 
 
+# Our own children that a concurrent run in this process still needs: never swept up.
+PROTECTED: set[int] = set()
+# Held while a child is spawned and registered, so a sweep never sees it unregistered.
+SPAWN_LOCK = threading.Lock()
+
+
 def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200) -> None:
     """Kill a worker's process group, every process of its uid, and every adopted orphan.
 
     A fork loop can create processes while we kill: repeat until a pass finds none.
+    Children in PROTECTED (another run's worker or grading process) are left alone.
     """
     for _ in range(rounds):
         found = False
@@ -191,7 +199,8 @@ def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200) -
             found = True
         except (ProcessLookupError, PermissionError):
             pass
-        victims = set(adopted_children(since))
+        with SPAWN_LOCK:
+            victims = set(adopted_children(since)) - (PROTECTED - {pgid})
         if uid is not None:
             victims.update(processes_of_uid(uid))
         for pid in victims:

@@ -1,0 +1,214 @@
+"""Hostile and broken submissions: grading ends, fails closed, and leaves nothing behind.
+
+Every case of `hostile.py` is graded through the real supervised path with small limits.
+The grader must: finish in bounded time; write a schema-valid, complete report; take
+points from exactly the checks that touch the bad function; leave no process of the
+submission alive; and keep its report and its own files untouched, also after the run.
+"""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus import REFERENCE, by_name, grade, patched_reference
+from hostile import FAST_LIMITS, FORK_BURST, PWNED, WORKER_MARKER, at_function_start, cases
+from micrograde import grading
+from micrograde.checks import single_op
+from micrograde.judge import LOCAL
+from micrograde.report import load_report, validate_report
+from micrograde.spec import KIT_ROOT
+from micrograde.worker import Sandbox, isolation
+from micrograde.worker.limits import Limits
+
+CASES = cases(str(KIT_ROOT))
+LIMITS = Limits.from_dict(FAST_LIMITS)
+# Bound on one grading: the run's own limit plus time to start pytest and write the report.
+MAX_GRADING_S = FAST_LIMITS["run_timeout_s"] + 30
+# Uids the root grader gives its workers (client._fresh_uid).
+WORKER_UIDS = range(1_000_000, 2_000_000_000)
+# Reports graded in this session, re-read at the end, seconds after their runs.
+FINISHED: list[tuple] = []
+
+
+def _pwned_kit_files() -> list[str]:
+    """Kit files carrying the mark that `attacks_the_grader` appends when a write succeeds.
+
+    Not a hash of the kit: teammates and CI may edit it while this suite runs.
+    """
+    return [str(p) for folder in ("graders", "reference") for p in (KIT_ROOT / folder).rglob("*.py")
+            if PWNED in p.read_bytes()]
+
+
+def _status_and_uid(pid: int):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return fields["State"].split()[0], int(fields["Uid"].split()[1])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def submission_processes(submission) -> list[str]:
+    """Live processes of this submission's worker, and anything forked from it.
+
+    Other gradings may run on this machine (CI, teammates), so we look only at processes
+    whose command line names this submission: the worker's configuration lists the
+    original folder (to hide it), and every fork inherits that command line.
+    """
+    mine = str(submission).encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        info = _status_and_uid(int(name))
+        if info is None or info[0] == "Z":  # gone, or a zombie: runs no code
+            continue
+        if WORKER_MARKER.encode() in cmdline and mine in cmdline:
+            found.append(f"pid {name} uid {info[1]}: {cmdline[:100]!r}")
+    return found
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
+    for c in CASES])
+def test_hostile_submission_is_graded_safely(case, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(case.name)
+    drop = Path(tempfile.mkdtemp(prefix="micrograde-hostile-drop-"))
+    os.chmod(drop, 0o777)  # the worker's fresh uid must be able to leave its evidence here
+    patches = [(module, old, new.replace("__DROP__", str(drop))) for module, old, new in case.patches]
+    submission = patched_reference(folder / "submission", patches, case.files)
+    report_path = folder / "report.json"
+
+    started = time.monotonic()
+    report = grade(submission, report_path, milestones=[case.milestone], limits={**FAST_LIMITS, **case.limits})
+    elapsed = time.monotonic() - started
+
+    assert elapsed < MAX_GRADING_S, f"grading took {elapsed:.0f} s"
+    validate_report(report)
+    assert report["status"] == "complete", report.get("note")
+    assert report["limits"]["probe_timeout_s"] == FAST_LIMITS["probe_timeout_s"]
+
+    checks = by_name(report)
+    assert case.must_fail <= set(checks), "a check this case expects is not in the milestone"
+    lost = {name for name, check in checks.items() if check["score"] < check["max_score"]}
+    unexpected = lost - case.must_fail - case.may_fail
+    assert not unexpected, "checks that do not touch the bad function lost points: " + "; ".join(
+        f"{n}: {checks[n]['feedback'][:200]}" for n in sorted(unexpected))
+    assert case.must_fail <= lost, f"these checks should have lost points: {sorted(case.must_fail - lost)}"
+    for name in case.must_fail:
+        assert checks[name]["status"] != "passed" and checks[name]["feedback"], name
+
+    assert submission_processes(submission) == []
+    on_disk = report_path.read_bytes()
+    assert load_report(report_path) == report
+    # What was printed is kept as head and tail: a flood does not make the report large.
+    assert len(on_disk) < 64 * 1024 * (len(checks) + 1)
+    assert _pwned_kit_files() == [], "the submission changed the kit's files"
+    if case.name == "outlives_grading_rewrites_report":
+        assert str(report_path) in (drop / "heartbeat").read_text(), "the attack never found the report"
+    FINISHED.append((submission, report_path, on_disk, time.monotonic(), drop, _contents(drop)))
+
+
+def _contents(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_reports_are_still_the_graders_seconds_after_the_runs():
+    """Late writers (detached processes) had time to strike: every report is unchanged."""
+    if not FINISHED:
+        pytest.skip("no hostile case was graded in this session")
+    wait = 3.0 - (time.monotonic() - FINISHED[-1][3])
+    if wait > 0:
+        time.sleep(wait)
+    for submission, path, content, _, drop, evidence in FINISHED:
+        assert path.read_bytes() == content, f"{path} was rewritten after grading"
+        assert _contents(drop) == evidence, "a process of the submission was still active after grading"
+        assert submission_processes(submission) == []
+        shutil.rmtree(drop)
+
+
+@pytest.mark.skipif(not isolation.is_root(), reason="the privilege drop happens only when grading as root")
+def test_a_probe_cannot_signal_the_grader_or_write_its_files(tmp_path):
+    """As root the worker runs as a fresh uid: every attempt of `attacks_the_grader` fails.
+
+    Its __neg__ raises if any kill, stop, /proc/<pid>/mem open or write of a kit file
+    succeeds, so a passing __neg__ check is the proof; this also looks at the uid directly.
+    """
+    case = next(c for c in CASES if c.name == "attacks_the_grader")
+    submission = patched_reference(tmp_path / "submission", case.patches)
+    with Sandbox(submission, LIMITS) as sandbox:
+        answer = sandbox.call(LOCAL, "-x0", program=single_op("neg", 0).to_json())
+        assert answer["values"][-1] == -2.0
+        uid = sandbox.uid
+        assert uid in WORKER_UIDS
+        assert _status_and_uid(sandbox.proc.pid)[1] == uid
+    assert list(isolation.processes_of_uid(uid)) == []
+
+
+def test_non_root_sandbox_still_kills_detached_children(tmp_path, monkeypatch):
+    """Without root there is no private uid to kill by: the subreaper must find the forks."""
+    monkeypatch.setattr(isolation, "is_root", lambda: False)
+    submission = patched_reference(tmp_path / "submission", [
+        at_function_start("engine", "def __rmul__(self, other):  # other * self", FORK_BURST)])
+    with Sandbox(submission, LIMITS) as sandbox:
+        assert sandbox.uid is None
+        answer = sandbox.call(LOCAL, "3 * x0", program=single_op("mul", ("c", 3), 0).to_json())
+        assert answer["values"][-1] == 6.0
+        assert len(submission_processes(submission)) > 2, "the fork burst did not run: this test proves nothing"
+    assert submission_processes(submission) == []
+
+
+def _pytest_child(report_path: Path):
+    """The pid of the pytest process grading into report_path, once it runs."""
+    wanted = {str(report_path).encode(), b"--report=" + str(report_path).encode()}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if b"pytest" in argv and wanted & set(argv):
+                return int(name)
+    return None
+
+
+def test_supervisor_fails_closed_when_the_grading_process_is_killed(tmp_path):
+    """What a submission can do on a laptop (same uid): kill the pytest that grades it.
+
+    The supervising parent must still leave a schema-valid report with no points.
+    """
+    submission = patched_reference(tmp_path / "submission")
+    report_path = tmp_path / "report.json"
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(report=grade(
+        submission, report_path, milestones=["m3"], limits=FAST_LIMITS)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    killed = False
+    while time.monotonic() < deadline and thread.is_alive() and not killed:
+        pid = _pytest_child(report_path)
+        if pid and report_path.exists():  # collected, the fail-closed "incomplete" report is there
+            os.kill(pid, signal.SIGKILL)
+            killed = True
+        time.sleep(0.05)
+    thread.join(MAX_GRADING_S)
+    assert killed, "the grading finished before it could be killed: this test proves nothing"
+    report = result["report"]
+    validate_report(report)
+    assert report["status"] != "complete"
+    assert report["score"] == 0
+    assert "SIGKILL" in report["note"]
+    assert load_report(report_path) == report
+    assert submission_processes(submission) == []
