@@ -59,7 +59,7 @@ while True:
 
 DEEP_RECURSION = """
 import sys
-sys.setrecursionlimit(10 ** 8)   # past the C stack: the interpreter segfaults, not RecursionError
+sys.setrecursionlimit(10 ** 8)   # no RecursionError: runs until the deadline, memory or C stack ends it
 def down(n):
     return down(n + 1) + 1
 down(0)
@@ -307,6 +307,18 @@ if _registry is not None and _oracle is not None:
     _registry.PROBES["engine.local_program"] = _answer_from_the_oracle
 """
 
+# Files left in the shared temporary folders outlive the worker: a later submission of
+# the same batch could read them (answers passed on) or be tripped by them.
+LEAVE_FILES_BEHIND = """
+import os
+for _folder in ("/tmp", "/var/tmp", "/dev/shm"):
+    try:
+        with open(os.path.join(_folder, os.path.basename("__DROP__") + "-leftover"), "w") as _f:
+            _f.write("for the next student")
+    except OSError:
+        pass
+"""
+
 
 def _kit(text: str, kit: str) -> str:
     return text.replace("__KIT__", kit)
@@ -408,6 +420,9 @@ def cases(kit: str) -> list[Case]:
                        + STOLEN_VALUE_TAKES_OVER.strip("\n") + "\n")],
              must_fail=neg_fails, may_fail=random_graphs,
              why="a broken __neg__ replaced by the reference's if the reference can be reached"),
+        Case("leaves_files_behind", "m3",
+             patches=[at_import("nn", "import random", LEAVE_FILES_BEHIND)],
+             why="/tmp, /var/tmp and /dev/shm are private to the worker when grading as root"),
         Case("hijacks_the_probes", "m1",
              patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")"),

@@ -121,6 +121,11 @@ MUTANTS = [
        ("gradcheck", "(up - down) / (2 * h)", "(up - down) / h")),
     _m("draw_dot_without_op_to_result_edges", "m2", "draw_dot",
        ("viz", "dot.edge(op_name, name)", "pass  # no edge from the operation to its result")),
+    _m("draw_dot_labels_without_grad", "m2", "grad",
+       ("viz", " | grad {v.grad:.4f} }}", " }}")),
+    _m("gradcheck_tolerance_far_too_loose", "m2", "gradcheck",
+       ("gradcheck", "def gradcheck(f, xs, h=1e-06, rtol=1e-05, atol=1e-08):",
+        "def gradcheck(f, xs, h=1e-06, rtol=1e-05, atol=1e-08):\n    rtol = 0.5")),
 
     # ---------------------------------------------------------------- M3: Neuron, Layer, MLP
     _m("weights_start_at_zero", "m3", "weight",

@@ -5,7 +5,6 @@ The grader must: finish in bounded time; write a schema-valid, complete report; 
 points from exactly the checks that touch the bad function; leave no process of the
 submission alive; and keep its report and its own files untouched, also after the run.
 """
-import json
 import os
 import shutil
 import signal
@@ -16,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus import REFERENCE, by_name, grade, patched_reference
+from corpus import by_name, grade, patched_reference
 from hostile import FAST_LIMITS, FORK_BURST, PWNED, WORKER_MARKER, at_function_start, cases
-from micrograde import grading
 from micrograde.checks import single_op
 from micrograde.judge import LOCAL
 from micrograde.report import load_report, validate_report
@@ -32,6 +30,9 @@ LIMITS = Limits.from_dict(FAST_LIMITS)
 MAX_GRADING_S = FAST_LIMITS["run_timeout_s"] + 30
 # Uids the root grader gives its workers (client._fresh_uid).
 WORKER_UIDS = range(1_000_000, 2_000_000_000)
+# The worker sees a private /tmp when grading as root: evidence goes where it can reach.
+EVIDENCE_ROOT = "/run" if isolation.is_root() and os.path.isdir("/run") else None
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
 # Reports graded in this session, re-read at the end, seconds after their runs.
 FINISHED: list[tuple] = []
 
@@ -79,12 +80,21 @@ def submission_processes(submission) -> list[str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def evidence():
+    """A folder anyone may enter, for the attacks' evidence; removed after the module."""
+    folder = Path(tempfile.mkdtemp(prefix="micrograde-hostile-", dir=EVIDENCE_ROOT))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("case", [
     pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
     for c in CASES])
-def test_hostile_submission_is_graded_safely(case, tmp_path_factory):
+def test_hostile_submission_is_graded_safely(case, tmp_path_factory, evidence):
     folder = tmp_path_factory.mktemp(case.name)
-    drop = Path(tempfile.mkdtemp(prefix="micrograde-hostile-drop-"))
+    drop = Path(tempfile.mkdtemp(prefix="drop-", dir=evidence))
     os.chmod(drop, 0o777)  # the worker's fresh uid must be able to leave its evidence here
     patches = [(module, old, new.replace("__DROP__", str(drop))) for module, old, new in case.patches]
     submission = patched_reference(folder / "submission", patches, case.files)
@@ -115,6 +125,11 @@ def test_hostile_submission_is_graded_safely(case, tmp_path_factory):
     # What was printed is kept as head and tail: a flood does not make the report large.
     assert len(on_disk) < 64 * 1024 * (len(checks) + 1)
     assert _pwned_kit_files() == [], "the submission changed the kit's files"
+    if case.name == "leaves_files_behind" and isolation.is_root():
+        left = [p for folder in SHARED_TEMP for p in Path(folder).glob(f"{drop.name}-leftover")]
+        for path in left:
+            path.unlink()
+        assert left == [], "the worker's files outlived it in a shared temporary folder"
     if case.name == "outlives_grading_rewrites_report":
         assert str(report_path) in (drop / "heartbeat").read_text(), "the attack never found the report"
     FINISHED.append((submission, report_path, on_disk, time.monotonic(), drop, _contents(drop)))
@@ -135,7 +150,6 @@ def test_reports_are_still_the_graders_seconds_after_the_runs():
         assert path.read_bytes() == content, f"{path} was rewritten after grading"
         assert _contents(drop) == evidence, "a process of the submission was still active after grading"
         assert submission_processes(submission) == []
-        shutil.rmtree(drop)
 
 
 @pytest.mark.skipif(not isolation.is_root(), reason="the privilege drop happens only when grading as root")

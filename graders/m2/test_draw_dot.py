@@ -44,9 +44,19 @@ def test_draw_dot_edges_run_from_operands_through_the_operation(sandbox):
         f"its result); it drew {len(edges)}")
 
 
+def _shows(labels: str, value: float) -> bool:
+    return any(s in labels for s in {f"{value:.4f}", f"{value:.3f}", f"{value:.2f}", repr(value), f"{value:g}"})
+
+
 def test_draw_dot_labels_show_each_values_data(sandbox):
     answer, nodes, _ = _draw(sandbox)
     labels = " ".join(nodes.values())
     for value in answer["data"]:
-        shown = {f"{value:.4f}", f"{value:.3f}", f"{value:.2f}", repr(value), f"{value:g}"}
-        assert any(s in labels for s in shown), f"no node label shows the data {value:.4f} of a Value in the graph"
+        assert _shows(labels, value), f"no node label shows the data {value:.4f} of a Value in the graph"
+
+
+def test_draw_dot_labels_show_each_values_grad(sandbox):
+    answer, nodes, _ = _draw(sandbox)
+    labels = " ".join(nodes.values())
+    for grad in answer["grads"]:
+        assert _shows(labels, grad), f"no node label shows the grad {grad:.4f} of a Value in the graph"

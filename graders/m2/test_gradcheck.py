@@ -40,7 +40,8 @@ def test_gradcheck_accepts_correct_gradients(sandbox):
 
 
 def test_gradcheck_rejects_a_wrong_backward(sandbox):
-    verdict = sandbox.call("gradcheck.gradcheck", "gradcheck(f, xs) on a node whose _backward doubles its gradients",
-                           function="wrong_backward", xs=[1.3, -0.4])
-    assert verdict is False, (
-        f"gradcheck should return False when a _backward is wrong (gradients twice too large), returned {verdict!r}")
+    for function, how in (("doubled_backward", "twice too large"), ("one_percent_off_backward", "1% too large")):
+        verdict = sandbox.call("gradcheck.gradcheck", f"gradcheck(f, xs) on a node whose _backward is {how}",
+                               function=function, xs=[1.3, -0.4])
+        assert verdict is False, (
+            f"gradcheck should return False when a _backward's gradients are {how}, returned {verdict!r}")

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import fields
 from pathlib import Path
 
 from . import rubric
@@ -19,6 +18,7 @@ from .report import ReportError, load_report, write_report
 from .report.build import build_report
 from .spec import KIT_ROOT
 from .worker import isolation
+from .cli.limits import limit_flags
 from .worker.limits import Limits
 
 DEFAULT_SEED = 2026
@@ -37,13 +37,6 @@ def check_milestones(milestones) -> list[str]:
     if unknown:
         raise GradingError(f"unknown milestone {', '.join(unknown)}: choose from {', '.join(rubric.MILESTONES)}")
     return [m for m in rubric.MILESTONES if m in chosen]
-
-
-def limit_arguments(limits: Limits) -> list[str]:
-    args = []
-    for f in fields(Limits):
-        args.append(f"--{f.name.replace('_', '-')}={getattr(limits, f.name)}")
-    return args
 
 
 def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
@@ -83,7 +76,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
            *(str(GRADERS / m) for m in milestones),
            f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
-           *limit_arguments(limits)]
+           *limit_flags(limits)]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     try:
         isolation.become_subreaper()

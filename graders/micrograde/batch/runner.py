@@ -27,20 +27,18 @@ class BatchResult:
     summary_text: str = ""
 
 
-def _grade_one(sub, out, seed, milestones):
-    """Grade one submission with `micrograde grade` in a process of its own.
+def _grade_one(sub, out, seed, milestones, limit_args):
+    """Grade one submission with `micrograde grade`, in a process of its own.
 
-    Not grading.grade() on a thread: grade() supervises its pytest run as a child
-    subreaper and, when done, kills and reaps every child the process adopted since it
-    started, which in a shared process would include the other threads' runs. One
-    process per grading keeps each supervisor's children its own."""
+    One process per grading: its output goes to a log of its own, and whatever goes
+    wrong in it (the kit included) stays with that one submission."""
     report_path = out / "reports" / f"{sub.name}.json"
     log_path = out / "logs" / f"{sub.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "micrograde", "grade", str(sub.path), "--json", str(report_path),
-           "--seed", str(seed)]
-    for m in milestones or ():
-        cmd += ["--milestone", m]
+           "--seed", str(seed), *limit_args]
+    if milestones:
+        cmd += ["--milestone", *milestones]
     # The grading output goes to a log per submission: parallel runs would interleave on
     # the terminal, and the log is what an instructor reads when a grade looks odd.
     with open(log_path, "wb") as log:
@@ -54,7 +52,8 @@ def _grade_one(sub, out, seed, milestones):
     return report, None
 
 
-def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None) -> BatchResult:
+def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
+              limit_args=()) -> BatchResult:
     from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -97,7 +96,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     ms_arg = None if milestones == list(ALL_MILESTONES) else milestones
     pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg): sub
+        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg, list(limit_args)): sub
                    for sub in todo}
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   file=sys.stderr, dynamic_ncols=True) as bar:

@@ -2,9 +2,9 @@
 import os
 from pathlib import Path
 
+from ..rubric import MILESTONES
 from . import UsageError
-
-MILESTONES = ("m1", "m2", "m3", "m4")
+from .limits import add_limit_options, limit_flags, limits_from
 
 
 def register(subparsers) -> None:
@@ -19,8 +19,10 @@ def register(subparsers) -> None:
                    help="submissions graded at once (default: number of cores, %(default)s here)")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed of the random examples (default: the kit's public seed)")
-    p.add_argument("--milestone", nargs="+", metavar="M", help="grade only these milestones (m1 m2 m3 m4)")
+    p.add_argument("--milestone", nargs="+", action="extend", choices=MILESTONES, metavar="M",
+                   help="grade only these milestones (m1 m2 m3 m4)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_limit_options(p)
     p.set_defaults(func=run)
 
 
@@ -32,15 +34,12 @@ def run(args) -> int:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
-    bad = [m for m in args.milestone or [] if m not in MILESTONES]
-    if bad:
-        raise UsageError(f"unknown milestone {bad[0]!r}: choose from {' '.join(MILESTONES)}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
     try:
         result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress, limit_args=limit_flags(limits_from(args)))
     except SourceError as e:
         raise UsageError(str(e)) from None
     print(result.summary_text)

@@ -11,6 +11,11 @@ def add_limit_options(parser) -> None:
                            dest=f"limit_{f.name}", metavar="N", help=f"default {f.default}")
 
 
+def limit_flags(limits: Limits) -> list[str]:
+    """The same limits as command-line flags, for a `micrograde grade` or pytest child."""
+    return [f"--{f.name.replace('_', '-')}={getattr(limits, f.name)}" for f in fields(Limits)]
+
+
 def limits_from(args) -> Limits:
     from . import UsageError
 

@@ -69,19 +69,27 @@ def _product_plus_square(vs):
     return vs[0] * vs[1] + vs[0] ** 2
 
 
-def _wrong_backward(vs):
-    a, b = vs[0], vs[1]
-    out = a * b
+def _scaled_backward(factor):
+    """f(a, b) = a * b whose _backward is off by `factor`: gradcheck must notice."""
+    def f(vs):
+        a, b = vs[0], vs[1]
+        out = a * b
 
-    def twice_too_much():
-        a.grad += 2 * b.data * out.grad
-        b.grad += 2 * a.data * out.grad
+        def off_by_factor():
+            a.grad += factor * b.data * out.grad
+            b.grad += factor * a.data * out.grad
 
-    out._backward = twice_too_much
-    return out
+        out._backward = off_by_factor
+        return out
+    return f
 
 
-FUNCTIONS = {"smooth": _smooth, "product_plus_square": _product_plus_square, "wrong_backward": _wrong_backward}
+FUNCTIONS = {
+    "smooth": _smooth,
+    "product_plus_square": _product_plus_square,
+    "doubled_backward": _scaled_backward(2.0),
+    "one_percent_off_backward": _scaled_backward(1.01),
+}
 
 
 @probe("gradcheck.numerical_grad")
@@ -104,6 +112,9 @@ def draw_dot(program):
     nodes = built(program)
     root = nodes[-1]
     graph = topological_order(root)
+    # Distinct gradients, set by hand (not by backward()), so labels can be checked for them.
+    for i, node in enumerate(nodes):
+        node.grad = 0.125 * (i + 1)
     dot = fn(root)
     source = getattr(dot, "source", None)
     if not isinstance(source, str):
@@ -114,4 +125,5 @@ def draw_dot(program):
         "operations": sum(1 for n in graph if lookup.children(n)),
         "operands": sum(len(lookup.children(n)) for n in graph),
         "data": [data_of(n) for n in nodes],
+        "grads": [grad_of(n) for n in nodes],
     }

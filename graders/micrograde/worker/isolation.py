@@ -100,6 +100,30 @@ def hide_paths(paths) -> list[str]:
     return hidden
 
 
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def private_temp(keep: str) -> None:
+    """A fresh, empty tmpfs on each world-writable folder, in our mount namespace. Root only.
+
+    Otherwise a submission could leave files there that outlive it, for a later
+    submission of the same batch to read (answers passed between students) or to
+    trip over. `keep` (our run folder, often under /tmp) is bound back in place.
+    """
+    keep = os.path.realpath(keep)
+    held = os.open(keep, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for folder in SHARED_WRITABLE:
+            if not os.path.isdir(folder) or os.path.islink(folder):
+                continue
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777", f"tmpfs on {folder}")
+            if keep.startswith(folder.rstrip(os.sep) + os.sep):
+                os.makedirs(keep, mode=0o711)
+                _mount(f"/proc/self/fd/{held}", keep, None, MS_BIND | MS_REC, None, f"bind back {keep}")
+    finally:
+        os.close(held)
+
+
 def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)

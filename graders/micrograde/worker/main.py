@@ -73,6 +73,7 @@ def _isolate(config):
         needed = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
         isolation.expose(needed + [p for p in sys.path if p], config["hold"])
         isolation.hide_paths(config["hide"])
+        isolation.private_temp(os.path.dirname(config["scratch"]))
         isolation.drop_privileges(config["uid"])
         nproc_base = 0
     else:
