@@ -41,6 +41,9 @@ class Case:
     # Checks that touch the bad function only by chance (random graphs that may or may not
     # use the operator) or that exist only in newer suites: they may lose points, nothing else.
     may_fail: frozenset = frozenset()
+    # Every check whose name starts with one of these must lose points too: all the checks
+    # of one contract module (draw_dot, gradcheck), however many the suite has today.
+    fail_prefixes: tuple = ()
     limits: dict = field(default_factory=dict)
     why: str = ""
     known_gap: str = ""  # an attack the kit does not stop yet: its test is a strict xfail
@@ -300,6 +303,12 @@ HIJACK_PROBES = """
 import sys as _sys
 _registry = _sys.modules.get("micrograde.probes.registry")
 _oracle = _sys.modules.get("micrograde.exprgen.program")
+if _oracle is None:
+    try:
+        import importlib as _importlib
+        _oracle = _importlib.import_module("micrograde.exprgen.program")
+    except Exception:
+        _oracle = None
 if _registry is not None and _oracle is not None:
     def _answer_from_the_oracle(program):
         parsed = _oracle.Program.from_json(program)
@@ -333,17 +342,11 @@ def cases(kit: str) -> list[Case]:
     return [
         Case("sys_exit_at_import", "m2",
              patches=[at_import("gradcheck", "from .engine import Value", "import sys\nsys.exit(0)")],
-             must_fail=frozenset({"test_numerical_grad_returns_central_differences",
-                                  "test_numerical_grad_uses_the_step_h_on_both_sides",
-                                  "test_gradcheck_accepts_correct_gradients",
-                                  "test_gradcheck_rejects_a_wrong_backward"}),
+             fail_prefixes=("test_numerical_grad_", "test_gradcheck_"),
              why="gradcheck.py calls sys.exit at import: only the gradcheck checks import it"),
         Case("os_exit_at_import", "m2",
              patches=[at_import("gradcheck", "from .engine import Value", "import os\nos._exit(0)")],
-             must_fail=frozenset({"test_numerical_grad_returns_central_differences",
-                                  "test_numerical_grad_uses_the_step_h_on_both_sides",
-                                  "test_gradcheck_accepts_correct_gradients",
-                                  "test_gradcheck_rejects_a_wrong_backward"}),
+             fail_prefixes=("test_numerical_grad_", "test_gradcheck_"),
              why="os._exit skips every handler; the worker dies and the import is not retried"),
         Case("sys_exit_in_method", "m1",
              patches=[at_function_start("engine", "def __neg__(self):", "raise SystemExit(0)")],
@@ -381,9 +384,7 @@ def cases(kit: str) -> list[Case]:
         Case("sleep_at_import", "m2",
              patches=[at_import("viz", '"""Draw a computation graph with graphviz."""',
                                 "import time\ntime.sleep(10 ** 6)")],
-             must_fail=frozenset({"test_draw_dot_has_a_node_per_value_and_per_operation",
-                                  "test_draw_dot_edges_run_from_operands_through_the_operation",
-                                  "test_draw_dot_labels_show_each_values_data"})),
+             fail_prefixes=("test_draw_dot_",)),
         Case("outlives_grading_rewrites_report", "m3",
              patches=[at_import("nn", "import random", REWRITE_REPORT)]),
         Case("attacks_the_grader", "m1",
@@ -430,8 +431,7 @@ def cases(kit: str) -> list[Case]:
                        "        for node in reversed(order):\n            node._backward()\n\n\n"
                        + HIJACK_PROBES.strip("\n") + "\n")],
              must_fail=neg_fails, may_fail=random_graphs,
-             why="a wrong __neg__ whose module replaces the probe that checks it",
-             known_gap="probe code shares the worker's interpreter with the submission, and the "
-                       "grader's exact evaluator (exprgen.program) is loaded there: a replaced probe "
-                       "answers with the oracle's values"),
+             why="a wrong __neg__ whose module replaces the probe that checks it with answers from "
+                 "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
+                 "never loads it and, as root, the kit's folders are hidden)"),
     ]

@@ -111,12 +111,15 @@ def test_hostile_submission_is_graded_safely(case, tmp_path_factory, evidence):
 
     checks = by_name(report)
     assert case.must_fail <= set(checks), "a check this case expects is not in the milestone"
+    by_prefix = {name for name in checks if case.fail_prefixes and name.startswith(case.fail_prefixes)}
+    assert all(any(n.startswith(p) for n in by_prefix) for p in case.fail_prefixes), "a prefix matches no check"
+    must_fail = case.must_fail | by_prefix
     lost = {name for name, check in checks.items() if check["score"] < check["max_score"]}
-    unexpected = lost - case.must_fail - case.may_fail
+    unexpected = lost - must_fail - case.may_fail
     assert not unexpected, "checks that do not touch the bad function lost points: " + "; ".join(
         f"{n}: {checks[n]['feedback'][:200]}" for n in sorted(unexpected))
-    assert case.must_fail <= lost, f"these checks should have lost points: {sorted(case.must_fail - lost)}"
-    for name in case.must_fail:
+    assert must_fail <= lost, f"these checks should have lost points: {sorted(must_fail - lost)}"
+    for name in must_fail:
         assert checks[name]["status"] != "passed" and checks[name]["feedback"], name
 
     assert submission_processes(submission) == []
@@ -226,3 +229,32 @@ def test_supervisor_fails_closed_when_the_grading_process_is_killed(tmp_path):
     assert "SIGKILL" in report["note"]
     assert load_report(report_path) == report
     assert submission_processes(submission) == []
+
+
+PHONE_HOME = '''
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", __PORT__), timeout=2).close()
+            return "connected"
+        except OSError as e:
+            return f"blocked: {e}"
+'''
+
+
+@pytest.mark.skipif(not isolation.is_root(), reason="the network namespace needs root")
+def test_a_worker_cannot_reach_the_network(tmp_path):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.5)
+        port = server.getsockname()[1]
+        submission = patched_reference(tmp_path / "submission", [
+            ("engine", "    def __repr__(self):\n",
+             "    def __repr__(self):" + PHONE_HOME.replace("__PORT__", str(port)) + "\n    def _unused(self):\n")])
+        with Sandbox(submission, LIMITS) as sandbox:
+            answer = sandbox.call("engine.repr", "repr(Value)", data=1.0, grad=0.0)
+        assert answer.startswith("blocked"), answer
+        with pytest.raises(socket.timeout):
+            server.accept()

@@ -1,41 +1,23 @@
 """Random expression programs for the property tests: representation, trusted
 evaluation, the worker-side builder and the Hypothesis strategies.
 
-``strategies`` is imported lazily: the worker imports ``build`` from this package and
-should not pay for (or depend on) importing Hypothesis.
+Everything is loaded on first use. The worker imports only ``build``; the grader's
+exact evaluator (``program``) must never be in its memory, where a submission could
+find it and answer the checks from it.
 """
+import importlib
 
-from .build import build
-from .program import (
-    ALL_OPS,
-    BINARY_OPS,
-    UNARY_OPS,
-    Op,
-    Program,
-    central_difference,
-    close_enough,
-    evaluate,
-    gradients,
-)
+_HOME = {
+    "build": "build",
+    "programs": "strategies",
+    **{name: "program" for name in ("ALL_OPS", "BINARY_OPS", "UNARY_OPS", "Op", "Program",
+                                    "central_difference", "close_enough", "evaluate", "gradients")},
+}
 
-__all__ = [
-    "ALL_OPS",
-    "BINARY_OPS",
-    "UNARY_OPS",
-    "Op",
-    "Program",
-    "build",
-    "central_difference",
-    "close_enough",
-    "evaluate",
-    "gradients",
-    "programs",
-]
+__all__ = sorted(_HOME)
 
 
 def __getattr__(name):
-    if name == "programs":
-        from .strategies import programs
-
-        return programs
+    if name in _HOME:
+        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
@@ -48,8 +49,12 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
 
 
 def private_mounts() -> None:
-    """Our own mount namespace: what we mount from here on, only this worker sees. Root only."""
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    """Our own mount and network namespaces. Root only.
+
+    What we mount from here on, only this worker sees; and its network has nothing but
+    a loopback that is down: no answers fetched, no grader services reached.
+    """
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(CLONE_NEWNS | CLONE_NEWNET)")
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None, "mount --make-rprivate /")
 
 

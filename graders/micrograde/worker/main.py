@@ -4,6 +4,7 @@ Started by `client.Sandbox` as `python -I -c BOOT CONFIG`. Everything the grader
 code needs is imported before the submission is put on sys.path and, when we are root,
 before privileges are dropped: after that the interpreter's own tree may be unreadable.
 """
+import gc
 import json
 import os
 import sys
@@ -61,6 +62,9 @@ def _preload():
     except Exception:
         pass
     from .. import probes  # noqa: F401  (the probe registry and everything it uses)
+    # Keep the preloaded heap (matplotlib, numpy) out of every full garbage collection:
+    # a training run makes many cyclic graphs, and the collector would rescan it each time.
+    gc.freeze()
 
 
 def _isolate(config):
