@@ -6,9 +6,11 @@ submission, say), or leaves a report that is not its final one, the parent write
 fail-closed report: every check present, none scored. Either way a valid report exists.
 """
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,7 +79,9 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            *(str(GRADERS / m) for m in milestones),
            f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
            *limit_flags(limits)]
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    scratch = tempfile.mkdtemp(prefix="micrograde-grading-")
+    # Hypothesis keeps files of its own; they belong in a scratch folder, not in the kit.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch}
     try:
         isolation.become_subreaper()
     except OSError:
@@ -94,6 +98,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     finally:
         isolation.PROTECTED.discard(proc.pid)
         isolation.kill_everything(proc.pid, None, since)
+        shutil.rmtree(scratch, ignore_errors=True)
     if code is None:
         proc.wait()
         return fail_closed(submission, report_path, milestones, seed, limits,

@@ -8,7 +8,7 @@ find it and answer the checks from it.
 import importlib
 
 _HOME = {
-    "build": "build",
+    "build": "builder",
     "programs": "strategies",
     **{name: "program" for name in ("ALL_OPS", "BINARY_OPS", "UNARY_OPS", "Op", "Program",
                                     "central_difference", "close_enough", "evaluate", "gradients")},

@@ -1,5 +1,5 @@
 """Milestone 1 probes: Value, its operators, and each node's own _backward."""
-from ..exprgen.build import build
+from ..exprgen.builder import build
 from . import lookup
 from .registry import probe
 from .values import data_of, grad_of, run_local_backward, topological_order
