@@ -188,7 +188,6 @@ def conditioning_violations(program):
     if not 1 <= len(program.inputs) <= 4:
         problems.append("input count")
     problems += [f"input {x}" for x in program.inputs if not 0.1 <= abs(x) <= 3]
-    n_in = len(program.inputs)
     for point in grader_points(program.inputs):
         values = evaluate(program, point)
         problems += [f"|value| {v}" for v in values if not abs(v) <= 1e3]

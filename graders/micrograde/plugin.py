@@ -16,7 +16,6 @@ from . import submission as submission_files
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import render_table
-from .spec import KIT_ROOT
 from .worker import Limits, Sandbox
 from .worker.errors import ProbeError, SubmissionError
 

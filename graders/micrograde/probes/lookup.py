@@ -2,14 +2,31 @@
 
 A name the submission lacks becomes `Missing` (status "missing"), and so does a
 template stub still raising NotImplementedError: both mean "not written yet".
+
+Every name looked up here must be in specs/contract.json, the one list of what a
+submission provides; read when the worker starts, before its view of the kit is hidden.
 """
 import importlib
 import os
 import sys
 import traceback
 
-PACKAGE = "micrograd"
+from .. import spec
+
+PACKAGE = spec.load_contract()["package"]
+_MILESTONE = {(module, qualname): milestone for module, qualname, milestone in spec.contract_names()}
+_MEMBERS = {qualname.rsplit(".", 1)[-1] for _, qualname, _ in spec.contract_names()}
+_ATTRIBUTES = {attr: (attr, *aliases) for _, _, attr, aliases in spec.contract_attributes()}
 _state = {"submission": "", "poisoned": {}, "progress": lambda event: None}
+
+
+class KitError(Exception):
+    """A probe asked for a name the contract does not have: a bug in the kit."""
+
+
+def _in_contract(found: bool, what: str) -> None:
+    if not found:
+        raise KitError(f"{what} is not in specs/contract.json")
 
 
 class Missing(Exception):
@@ -42,14 +59,18 @@ def module(name: str):
 
 
 def name(module_name: str, attr: str):
+    milestone = _MILESTONE.get((module_name, attr))
+    _in_contract(milestone is not None, f"{module_name}.{attr}")
     mod = module(module_name)
     try:
         return getattr(mod, attr)
     except AttributeError:
-        raise Missing(f"{PACKAGE}.{module_name}.{attr}") from None
+        raise Missing(f"{PACKAGE}.{module_name}.{attr}", f"write it in micrograd/{module_name}.py "
+                                                           f"(milestone {milestone.upper()})") from None
 
 
 def method(cls, attr: str):
+    _in_contract(attr in _MEMBERS, f"method {attr}")
     if getattr(cls, attr, None) is None:
         raise Missing(f"{cls.__module__}.{cls.__qualname__}.{attr}")
     return getattr(cls, attr)
@@ -57,6 +78,7 @@ def method(cls, attr: str):
 
 def attribute(obj, attr: str):
     """An attribute the contract needs on an object (a Value's `_backward`), wherever it is set."""
+    _in_contract(attr in _ATTRIBUTES, f"attribute {attr}")
     if getattr(obj, attr, None) is None:
         cls = type(obj)
         raise Missing(f"{cls.__module__}.{cls.__qualname__}.{attr}")
@@ -64,11 +86,12 @@ def attribute(obj, attr: str):
 
 
 def children(value) -> list:
-    """The operands a Value was made from: `_prev`, or its alias `_children`."""
-    for attr in ("_prev", "_children"):
+    """The operands a Value was made from: `_prev`, or an alias the contract accepts."""
+    for attr in _ATTRIBUTES["_prev"]:
         if hasattr(value, attr):
             return list(getattr(value, attr))
-    raise Missing("micrograd.engine.Value._prev", "a Value must record its operands in _prev (or _children)")
+    raise Missing("micrograd.engine.Value._prev",
+                  f"a Value must record its operands in {' or '.join(_ATTRIBUTES['_prev'])}")
 
 
 class ImportHung(Exception):

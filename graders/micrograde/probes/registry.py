@@ -1,5 +1,5 @@
 """The probes a grader may ask for by name, and how their answers become plain data."""
-from .lookup import ImportHung, Missing, describe
+from .lookup import ImportHung, KitError, Missing, describe
 
 PROBES = {}
 
@@ -21,6 +21,8 @@ def answer(request) -> dict:
         return {"ok": fn(**args)}
     except Missing as e:
         return {"missing": e.name, "detail": e.detail}
+    except KitError as e:
+        return {"error": {"type": "KitError", "message": str(e), "traceback": []}}
     except ImportHung as e:
         return {"error": {"type": "ImportError", "message": str(e), "traceback": []}}
     except NotImplementedError as e:

@@ -63,7 +63,7 @@ def mse_gradient(params, nin, nouts, xs, ys, activation="tanh") -> list[float]:
             last = depth == len(layers) - 1
             local = upstream if last else [u * dact(o) for u, o in zip(upstream, outs[depth + 1])]
             below = outs[depth]
-            for j, ws in enumerate(weights):
+            for j in range(len(weights)):
                 for i, v in enumerate(below):
                     grads[depth][j][i] += local[j] * v
                 grads[depth][j][-1] += local[j]

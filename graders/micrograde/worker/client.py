@@ -36,7 +36,7 @@ def _fresh_uid() -> int:
 
 
 def _chown_tree(path: Path, uid: int) -> None:
-    for folder, dirs, names in os.walk(path):
+    for folder, _, names in os.walk(path):
         os.chown(folder, uid, uid)
         for name in names:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)

@@ -8,7 +8,6 @@ import gc
 import json
 import os
 import sys
-import traceback
 
 # Modules a micrograd submission may reasonably import, loaded while we can still read them.
 PRELOAD = [
