@@ -178,3 +178,32 @@ def test_concurrent_gradings_in_one_process_do_not_disturb_each_other(tmp_path):
     for t in threads:
         t.join()
     assert [(r["status"], r["score"] == r["max_score"]) for r in reports.values()] == [("complete", True)] * 2
+
+
+LAZY_STDLIB = '''
+        import encodings.idna, glob, json.decoder, xml.dom.minidom
+        return "imported"
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop happens only when grading as root")
+def test_dropped_worker_imports_the_standard_library_from_a_venv_inside_a_locked_home(tmp_path):
+    """CI's shape: the kit's venv under /root (mode 700), its base interpreter under /root too."""
+    import tempfile
+
+    home = tempfile.mkdtemp(dir=os.path.expanduser("~"), prefix="micrograde-locked-")
+    try:
+        os.chmod(home, 0o700)
+        venv = os.path.join(home, "venv")
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv], check=True)
+        sub = patched_reference(tmp_path / "sub", [("engine", "    def __repr__(self):\n",
+                                                    "    def __repr__(self):" + LAZY_STDLIB + "\n    def _unused(self):\n")])
+        probe = ("from micrograde.worker import Sandbox\n"
+                 f"with Sandbox({str(sub)!r}) as s:\n"
+                 "    print(s.call('engine.repr', 'repr(Value)', data=1.0, grad=0.0))\n")
+        result = subprocess.run([os.path.join(venv, "bin", "python"), "-c", probe], capture_output=True, text=True)
+        assert result.stdout.strip() == "imported", result.stderr[-2000:]
+    finally:
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)

@@ -73,21 +73,43 @@ def expose(paths, hold_dir: str) -> None:
     """Let an unprivileged user reach each path (the interpreter, site-packages).
 
     A folder such as /root (mode 700) would stop the dropped worker from importing
-    anything it did not import before: the ancestor is covered with a tmpfs that
-    everyone may enter, holding only a bind mount of the child we need.
+    anything it did not import before. Each such folder is covered with a tmpfs that
+    everyone may enter, holding bind mounts of just the children that lead to the paths.
+    All the paths under one folder are collected first: once the tmpfs is laid, the
+    folder's other children are out of sight.
     """
-    for number, path in enumerate(p for p in paths if os.path.exists(p)):
-        for _ in range(8):
+    paths = [os.path.realpath(p) for p in paths if os.path.exists(p)]
+    holds = 0
+    for _ in range(8):  # one level of blocking folders per round
+        blocked: dict[str, set[str]] = {}
+        for path in paths:
             found = _blocking_ancestor(path)
-            if found is None:
-                break
-            ancestor, child = found
-            hold = os.path.join(hold_dir, f"{number}-{child}")
-            os.makedirs(hold, exist_ok=True)
-            _mount(os.path.join(ancestor, child), hold, None, MS_BIND | MS_REC, None, f"bind {child}")
+            if found:
+                blocked.setdefault(found[0], set()).add(found[1])
+        if not blocked:
+            return
+        for ancestor, children in sorted(blocked.items()):
+            held = []
+            for child in sorted(children):
+                source = os.path.join(ancestor, child)
+                hold = _mount_point(os.path.join(hold_dir, str(holds)), os.path.isdir(source))
+                holds += 1
+                _mount(source, hold, None, MS_BIND | MS_REC, None, f"bind {child}")
+                held.append((child, hold))
             _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755", f"tmpfs on {ancestor}")
-            os.mkdir(os.path.join(ancestor, child))
-            _mount(hold, os.path.join(ancestor, child), None, MS_BIND | MS_REC, None, f"bind back {child}")
+            for child, hold in held:
+                target = _mount_point(os.path.join(ancestor, child), os.path.isdir(hold))
+                _mount(hold, target, None, MS_BIND | MS_REC, None, f"bind back {child}")
+
+
+def _mount_point(path: str, folder: bool) -> str:
+    """An empty folder or file to mount on (a bind mount needs one of the same kind)."""
+    if folder:
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "a").close()
+    return path
 
 
 def hide_paths(paths) -> list[str]:
