@@ -258,8 +258,9 @@ random.seed = lambda *args, **kwargs: None
 STEAL_REFERENCE = """
 import glob, os, sys, zlib
 _stolen = None
-for path in ["__KIT__/reference/micrograd/engine.py", "__KIT__/graders/micrograde/trusted/mlp.py",
-             *glob.glob("/work/*/reference/micrograd/engine.py")]:
+# The kit's own copy only: copies elsewhere that any user may read are out of reach of the
+# kit's hiding (see the README's Security section), and a CI machine may hold one.
+for path in ["__KIT__/reference/micrograd/engine.py", "__KIT__/graders/micrograde/trusted/mlp.py"]:
     try:
         with open(path) as f:
             text = f.read()
