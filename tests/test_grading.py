@@ -180,24 +180,33 @@ def test_concurrent_gradings_in_one_process_do_not_disturb_each_other(tmp_path):
     assert [(r["status"], r["score"] == r["max_score"]) for r in reports.values()] == [("complete", True)] * 2
 
 
-LAZY_STDLIB = '''
+LAZY_IMPORTS = '''
         import encodings.idna, glob, json.decoder, xml.dom.minidom
-        return "imported"
+        import micrograde_venv_only_module
+        return micrograde_venv_only_module.ANSWER
 '''
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop happens only when grading as root")
-def test_dropped_worker_imports_the_standard_library_from_a_venv_inside_a_locked_home(tmp_path):
-    """CI's shape: the kit's venv under /root (mode 700), its base interpreter under /root too."""
+@pytest.mark.parametrize("where", ["locked home", "/tmp"])
+def test_dropped_worker_still_imports_from_its_interpreter_and_venv(tmp_path, where):
+    """CI's shape: a venv under /root (mode 700), its base interpreter under /root too; or a
+    venv under /tmp, which the worker otherwise sees as a fresh, empty folder."""
     import tempfile
 
-    home = tempfile.mkdtemp(dir=os.path.expanduser("~"), prefix="micrograde-locked-")
+    parent = os.path.expanduser("~") if where == "locked home" else tempfile.gettempdir()
+    home = tempfile.mkdtemp(dir=parent, prefix="micrograde-venv-")
     try:
         os.chmod(home, 0o700)
         venv = os.path.join(home, "venv")
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv], check=True)
+        site = subprocess.run([os.path.join(venv, "bin", "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        # Only in the venv, and imported only after the worker has dropped its privileges.
+        with open(os.path.join(site, "micrograde_venv_only_module.py"), "w") as f:
+            f.write("ANSWER = 'imported'\n")
         sub = patched_reference(tmp_path / "sub", [("engine", "    def __repr__(self):\n",
-                                                    "    def __repr__(self):" + LAZY_STDLIB + "\n    def _unused(self):\n")])
+                                                    "    def __repr__(self):" + LAZY_IMPORTS + "\n    def _unused(self):\n")])
         probe = ("from micrograde.worker import Sandbox\n"
                  f"with Sandbox({str(sub)!r}) as s:\n"
                  "    print(s.call('engine.repr', 'repr(Value)', data=1.0, grad=0.0))\n")

@@ -130,25 +130,30 @@ def hide_paths(paths) -> list[str]:
 SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 
 
-def private_temp(keep: str) -> None:
+def private_temp(keep) -> None:
     """A fresh, empty tmpfs on each world-writable folder, in our mount namespace. Root only.
 
     Otherwise a submission could leave files there that outlive it, for a later
     submission of the same batch to read (answers passed between students) or to
-    trip over. `keep` (our run folder, often under /tmp) is bound back in place.
+    trip over. Each path in `keep` under such a folder (our run folder, a venv the
+    interpreter lives in) is bound back in place.
     """
-    keep = os.path.realpath(keep)
-    held = os.open(keep, os.O_RDONLY | os.O_DIRECTORY)
+    paths = sorted({os.path.realpath(p) for p in keep if os.path.exists(p)})
+    # Bind back the outermost paths only: the inner ones come with them.
+    paths = [p for p in paths if not any(p.startswith(q + os.sep) for q in paths if q != p)]
+    held = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in paths if os.path.isdir(p)}
     try:
         for folder in SHARED_WRITABLE:
             if not os.path.isdir(folder) or os.path.islink(folder):
                 continue
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777", f"tmpfs on {folder}")
-            if keep.startswith(folder.rstrip(os.sep) + os.sep):
-                os.makedirs(keep, mode=0o711)
-                _mount(f"/proc/self/fd/{held}", keep, None, MS_BIND | MS_REC, None, f"bind back {keep}")
+            for path, fd in held.items():
+                if path.startswith(folder.rstrip(os.sep) + os.sep):
+                    os.makedirs(path, mode=0o711)
+                    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None, f"bind back {path}")
     finally:
-        os.close(held)
+        for fd in held.values():
+            os.close(fd)
 
 
 def drop_privileges(uid: int) -> None:

@@ -73,10 +73,14 @@ def _isolate(config):
     limits = Limits.from_dict(config["limits"])
     if config.get("uid") is not None:
         isolation.private_mounts()
-        needed = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-        isolation.expose(needed + [p for p in sys.path if p], config["hold"])
+        hidden = [h.rstrip(os.sep) + os.sep for h in config["hide"]]
+        # What the interpreter may still import from; never anything inside the kit's hidden folders.
+        needed = [p for p in [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+                              *sys.path]
+                  if p and not any((p + os.sep).startswith(h) for h in hidden)]
+        isolation.expose(needed, config["hold"])
         isolation.hide_paths(config["hide"])
-        isolation.private_temp(os.path.dirname(config["scratch"]))
+        isolation.private_temp([os.path.dirname(config["scratch"]), *needed])
         isolation.drop_privileges(config["uid"])
         nproc_base = 0
     else:
