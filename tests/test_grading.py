@@ -216,3 +216,20 @@ def test_dropped_worker_still_imports_from_its_interpreter_and_venv(tmp_path, wh
         import shutil
 
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_grading_leaves_no_run_folders_behind(tmp_path, monkeypatch):
+    import glob
+    import tempfile
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    tempfile.tempdir = None  # re-read TMPDIR
+    try:
+        killer = patched_reference(tmp_path / "killer", [("engine", "    def backward(self):\n",
+                                                          "    def backward(self):\n        import os, signal; os.kill(os.getppid(), signal.SIGKILL)\n")])
+        grade(killer, tmp_path / "r.json", milestones=["m2"], limits={"run_timeout_s": 60})
+        grade(REFERENCE, tmp_path / "s.json", milestones=["m1"])
+    finally:
+        tempfile.tempdir = None
+    assert glob.glob(str(tmp_path / "tmp" / "*")) == []

@@ -79,9 +79,12 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            *(str(GRADERS / m) for m in milestones),
            f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
            *limit_flags(limits)]
+    # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
+    # files), removed below even when the grading process was killed before its own clean-up.
     scratch = tempfile.mkdtemp(prefix="micrograde-grading-")
-    # Hypothesis keeps files of its own; they belong in a scratch folder, not in the kit.
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch}
+    os.chmod(scratch, 0o711)  # the workers' uids pass through to their own run folders
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch,
+           "TMPDIR": scratch}
     try:
         isolation.become_subreaper()
     except OSError:
