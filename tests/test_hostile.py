@@ -21,7 +21,7 @@ from micrograde.checks import single_op
 from micrograde.judge import LOCAL
 from micrograde.report import load_report, validate_report
 from micrograde.spec import KIT_ROOT
-from micrograde.worker import Sandbox, isolation
+from micrograde.worker import Sandbox, isolation, processes
 from micrograde.worker.limits import Limits
 
 CASES = cases(str(KIT_ROOT))
@@ -170,7 +170,7 @@ def test_a_probe_cannot_signal_the_grader_or_write_its_files(tmp_path):
         uid = sandbox.uid
         assert uid in WORKER_UIDS
         assert _status_and_uid(sandbox.proc.pid)[1] == uid
-    assert list(isolation.processes_of_uid(uid)) == []
+    assert list(processes.processes_of_uid(uid)) == []
 
 
 def test_non_root_sandbox_still_kills_detached_children(tmp_path, monkeypatch):

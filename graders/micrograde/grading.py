@@ -19,7 +19,7 @@ from . import submission as submission_files
 from .report import ReportError, load_report, write_report
 from .report.build import build_report
 from .spec import KIT_ROOT
-from .worker import isolation
+from .worker import processes
 from .cli.limits import limit_flags
 from .worker.limits import Limits
 
@@ -86,21 +86,21 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch,
            "TMPDIR": scratch}
     try:
-        isolation.become_subreaper()
+        processes.become_subreaper()
     except OSError:
         pass
-    with isolation.SPAWN_LOCK:
+    with processes.SPAWN_LOCK:
         proc = subprocess.Popen(cmd, cwd=GRADERS, env=env, stdout=output,
                                 stderr=subprocess.STDOUT if output else None, start_new_session=True)
-        isolation.PROTECTED.add(proc.pid)
-    since = isolation.start_time(proc.pid)
+        processes.PROTECTED.add(proc.pid)
+    since = processes.start_time(proc.pid)
     try:
         code = proc.wait(timeout=limits.run_timeout_s + SUPERVISOR_MARGIN_S)
     except subprocess.TimeoutExpired:
         code = None
     finally:
-        isolation.PROTECTED.discard(proc.pid)
-        isolation.kill_everything(proc.pid, None, since)
+        processes.PROTECTED.discard(proc.pid)
+        processes.kill_everything(proc.pid, None, since)
         shutil.rmtree(scratch, ignore_errors=True)
     if code is None:
         proc.wait()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from .. import submission as submission_files
-from . import isolation
+from . import isolation, processes
 from .errors import MissingName, ProbeTimeout, SubmissionError, WorkerCrashed
 from .limits import Limits
 from .output import OutputLog
@@ -31,7 +31,7 @@ def _fresh_uid() -> int:
     rng = random.SystemRandom()
     while True:
         uid = rng.randrange(1_000_000, 2_000_000_000)
-        if not any(isolation.processes_of_uid(uid)):
+        if not any(processes.processes_of_uid(uid)):
             return uid
 
 
@@ -82,7 +82,7 @@ class Sandbox:
         self.proc = None
         self.restarts = 0
         try:
-            isolation.become_subreaper()
+            processes.become_subreaper()
         except OSError:
             pass
 
@@ -118,16 +118,16 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
         try:
-            with isolation.SPAWN_LOCK:
+            with processes.SPAWN_LOCK:
                 self.proc = subprocess.Popen(
                     [sys.executable, "-I", "-B", "-c", BOOT, self._config()],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out_fd,
                     cwd=self.scratch, env=env, start_new_session=True,
                 )
-                isolation.PROTECTED.add(self.proc.pid)
+                processes.PROTECTED.add(self.proc.pid)
         finally:
             os.close(out_fd)
-        self.since = isolation.start_time(self.proc.pid)
+        self.since = processes.start_time(self.proc.pid)
         self.reader = FrameReader(self.proc.stdout.fileno())
         try:
             frame = self.reader.read(time.monotonic() + STARTUP_TIMEOUT_S)
@@ -143,8 +143,8 @@ class Sandbox:
     def _kill(self) -> None:
         if self.proc is None:
             return
-        isolation.PROTECTED.discard(self.proc.pid)
-        isolation.kill_everything(self.proc.pid, self.uid, self.since)
+        processes.PROTECTED.discard(self.proc.pid)
+        processes.kill_everything(self.proc.pid, self.uid, self.since)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

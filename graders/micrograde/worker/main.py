@@ -67,25 +67,25 @@ def _preload():
 
 
 def _isolate(config):
-    from . import isolation
+    from . import isolation, mounts, processes
     from .limits import Limits
 
     limits = Limits.from_dict(config["limits"])
     if config.get("uid") is not None:
-        isolation.private_mounts()
+        mounts.private_mounts()
         hidden = [h.rstrip(os.sep) + os.sep for h in config["hide"]]
         # What the interpreter may still import from; never anything inside the kit's hidden folders.
         needed = [p for p in [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
                               *sys.path]
                   if p and not any((p + os.sep).startswith(h) for h in hidden)]
-        isolation.expose(needed, config["hold"])
-        isolation.hide_paths(config["hide"])
-        isolation.private_temp([os.path.dirname(config["scratch"]), *needed])
+        mounts.expose(needed, config["hold"])
+        mounts.hide_paths(config["hide"])
+        mounts.private_temp([os.path.dirname(config["scratch"]), *needed])
         isolation.drop_privileges(config["uid"])
         nproc_base = 0
     else:
-        nproc_base = isolation.user_process_count(os.getuid())
-    isolation.die_with_parent()
+        nproc_base = processes.user_process_count(os.getuid())
+    processes.die_with_parent()
     isolation.apply_limits(limits, nproc_base)
     os.chdir(config["scratch"])
     os.environ["HOME"] = config["scratch"]
