@@ -16,4 +16,3 @@ def render_table(report: dict) -> str:
     return f"{checks}\n\n{summary}{tail}"
 
 
-render = render_table
