@@ -48,3 +48,11 @@ def by_name(report) -> dict:
 def check_results(report) -> list:
     """What must be identical between two gradings of one submission."""
     return [(t["name"], t["status"], t["score"], t["feedback"]) for t in report["tests"]]
+
+
+def cli_error_line(capsys, command: str) -> str:
+    """The one line a `micrograde COMMAND` error prints on stderr."""
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"micrograde {command}: error: ")
+    return err

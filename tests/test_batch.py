@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus import cli_error_line
 from micrograde.batch import cache, safezip
 from micrograde.batch.discover import SourceError, discover
 from micrograde.batch.gradebook import write_gradebook
@@ -190,26 +191,19 @@ def test_cache_reuses_only_a_matching_complete_report(tmp_path):
 
 # --- CLI errors ----------------------------------------------------------------------
 
-def _error_line(capsys):
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("micrograde batch: error: ")
-    return err
-
-
 def test_batch_cli_errors(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "out")]) == 2
-    assert "does not exist" in _error_line(capsys)
+    assert "does not exist" in cli_error_line(capsys, "batch")
     (tmp_path / "class.zip").write_bytes(b"broken")
     assert main(["batch", str(tmp_path / "class.zip"), "--out", str(tmp_path / "out")]) == 2
-    assert "cannot unpack" in _error_line(capsys)
+    assert "cannot unpack" in cli_error_line(capsys, "batch")
     (tmp_path / "empty").mkdir()
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
-    assert "no submissions" in _error_line(capsys)
+    assert "no submissions" in cli_error_line(capsys, "batch")
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "empty" / "out")]) == 2
-    assert "inside SRC" in _error_line(capsys)
+    assert "inside SRC" in cli_error_line(capsys, "batch")
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--jobs", "0"]) == 2
-    assert "--jobs" in _error_line(capsys)
+    assert "--jobs" in cli_error_line(capsys, "batch")
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--milestone", "m9"]) == 2
     assert "invalid choice: 'm9'" in capsys.readouterr().err
 

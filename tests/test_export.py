@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from corpus import cli_error_line
 from micrograde.cli import main
 from micrograde.report import validate_report, write_report
 from micrograde.report import csv_row, gradescope, junit, markdown
@@ -194,16 +195,9 @@ def test_export_to_stdout_and_file(report_file, tmp_path, capsys, fmt, parse):
     assert target.read_text() == stdout
 
 
-def _one_error_line(capsys):
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("micrograde export: error: ")
-    return err
-
-
 def test_export_unknown_format(report_file, capsys):
     assert main(["export", str(report_file), "--format", "pdf"]) == 2
-    assert "unknown format 'pdf'" in _one_error_line(capsys)
+    assert "unknown format 'pdf'" in cli_error_line(capsys, "export")
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -217,7 +211,7 @@ def test_export_malformed_report(tmp_path, capsys, content, expected):
     if content is not None:
         path.write_text(content)
     assert main(["export", str(path), "--format", "markdown"]) == 2
-    assert expected in _one_error_line(capsys)
+    assert expected in cli_error_line(capsys, "export")
 
 
 def test_export_schema_violation_is_located(tmp_path, capsys):
@@ -226,4 +220,4 @@ def test_export_schema_violation_is_located(tmp_path, capsys):
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     assert main(["export", str(path), "--format", "junit"]) == 2
-    assert "tests/0/status" in _one_error_line(capsys)
+    assert "tests/0/status" in cli_error_line(capsys, "export")
