@@ -187,6 +187,12 @@ LAZY_IMPORTS = '''
 '''
 
 
+def outer_site_dirs():
+    import site
+
+    return [d for d in site.getsitepackages() if os.path.isdir(d)]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop happens only when grading as root")
 @pytest.mark.parametrize("where", ["locked home", "/tmp"])
 def test_dropped_worker_still_imports_from_its_interpreter_and_venv(tmp_path, where):
@@ -199,9 +205,15 @@ def test_dropped_worker_still_imports_from_its_interpreter_and_venv(tmp_path, wh
     try:
         os.chmod(home, 0o700)
         venv = os.path.join(home, "venv")
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv], check=True)
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
         site = subprocess.run([os.path.join(venv, "bin", "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               capture_output=True, text=True, check=True).stdout.strip()
+        # The kit and its dependencies come from the environment running this test (CI's
+        # .ci-venv), not from the base interpreter, which has no kit on a fresh machine:
+        # --system-site-packages would only reach the latter. addsitedir also runs the
+        # outer .pth files, among them the one that makes the editable kit importable.
+        with open(os.path.join(site, "_outer_env.pth"), "w") as f:
+            f.write(f"import site; list(map(site.addsitedir, {outer_site_dirs()!r}))\n")
         # Only in the venv, and imported only after the worker has dropped its privileges.
         with open(os.path.join(site, "micrograde_venv_only_module.py"), "w") as f:
             f.write("ANSWER = 'imported'\n")
