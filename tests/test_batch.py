@@ -17,7 +17,8 @@ import pytest
 
 from corpus import cli_error_line
 from micrograde.batch import cache, safezip
-from micrograde.batch.discover import SourceError, discover
+from micrograde.batch.discover import discover
+from micrograde.errors import SourceError
 from micrograde.batch.gradebook import write_gradebook
 from micrograde.batch.locate import find_submission_root
 from micrograde.batch.plot import write_summary_png
@@ -276,7 +277,8 @@ def _running_with(text: str) -> list:
 
 
 def _complete_reports(out: Path) -> dict:
-    from micrograde.report import ReportError, load_report
+    from micrograde.errors import ReportError
+    from micrograde.report import load_report
     done = {}
     for p in out.glob("reports/*.json"):
         try:

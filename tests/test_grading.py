@@ -118,7 +118,8 @@ def test_worker_runs_as_an_unprivileged_user_when_grading_as_root():
 
 
 def test_probe_timeout_restarts_the_worker_for_the_next_check(tmp_path):
-    from micrograde.worker import ProbeTimeout, Sandbox
+    from micrograde.errors import ProbeTimeout
+    from micrograde.worker import Sandbox
 
     sub = patched_reference(tmp_path / "sub", [("engine", "    def __repr__(self):\n",
                                                 "    def __repr__(self):\n        while True: pass\n")])

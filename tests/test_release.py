@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from micrograde.cli import main
-from micrograde.kit_files import WORKFLOW_PATH, KitError, kit_files, workflow_text
+from micrograde.errors import KitError
+from micrograde.kit_files import WORKFLOW_PATH, kit_files, workflow_text
 
 KIT = Path(__file__).resolve().parents[1]
 REFERENCE = KIT / "reference" / "micrograd"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import rubric
 from . import submission as submission_files
-from .report import ReportError, load_report, write_report
+from .errors import KitError, ReportError, UsageError
+from .report import load_report, write_report
 from .report.build import build_report
 from .spec import KIT_ROOT
 from .worker import processes
@@ -29,15 +30,11 @@ GRADERS = KIT_ROOT / "graders"
 SUPERVISOR_MARGIN_S = 120
 
 
-class GradingError(Exception):
-    """The kit could not grade (bad arguments, or a fault of the kit itself)."""
-
-
 def check_milestones(milestones) -> list[str]:
     chosen = list(milestones or rubric.MILESTONES)
     unknown = [m for m in chosen if m not in rubric.MILESTONES]
     if unknown:
-        raise GradingError(f"unknown milestone {', '.join(unknown)}: choose from {', '.join(rubric.MILESTONES)}")
+        raise UsageError(f"unknown milestone {', '.join(unknown)}: choose from {', '.join(rubric.MILESTONES)}")
     return [m for m in rubric.MILESTONES if m in chosen]
 
 
@@ -61,14 +58,11 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     """Grade one submission folder; always write a schema-valid report and return it.
 
     `output` is where pytest's terminal output goes (None: this process's stdout).
-    Raises GradingError for bad arguments or a fault of the kit; a submission that
+    Raises UsageError (NotASubmission) for bad arguments, KitError for a fault of the kit; a submission that
     crashes, hangs or kills the grading process still gets its (fail-closed) report.
     """
     started = time.monotonic()
-    try:
-        submission = submission_files.check_folder(submission)
-    except submission_files.SubmissionError as e:
-        raise GradingError(str(e)) from None
+    submission = submission_files.check_folder(submission)
     milestones = check_milestones(milestones)
     limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
     report_path = Path(report_path).resolve()
@@ -108,7 +102,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
                            f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s", started)
     if code in (2, 3, 4):
         fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})", started)
-        raise GradingError(f"the grader itself failed (pytest exit status {code}); its output above says why")
+        raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
         if code in (0, 1) and _is_final(report, submission, seed, milestones):

@@ -6,6 +6,8 @@ The selection is an allow-list of top-level entries; `reference/` (the solution)
 `benchmarks/` (which grade copies of the solution) are not on it."""
 from pathlib import Path
 
+from .errors import KitError
+
 SHIPPED = ("README.md", "pyproject.toml", "specs", "graders", "student_template")
 NOT_SHIPPED = ("reference", "tests", "benchmarks")
 JUNK_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".git"}
@@ -16,10 +18,6 @@ WORKFLOW_PATH = ".github/workflows/grade.yml"
 # Files this small (empty __init__.py, a one-line docstring) are the same in the template
 # and the solution without giving anything away.
 _TRIVIAL_BYTES = 200
-
-
-class KitError(Exception):
-    """The kit cannot be assembled safely."""
 
 
 def _junk(rel: Path) -> bool:

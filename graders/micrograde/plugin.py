@@ -17,7 +17,7 @@ from .report import write_report
 from .report.build import build_report, result
 from .report.table import render_table
 from .worker import Limits, Sandbox
-from .worker.errors import ProbeError, SubmissionError
+from .errors import NotASubmission, ProbeError, SubmissionError
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
@@ -74,7 +74,7 @@ def pytest_configure(config):
     config.option.reportchars = "N"
     try:
         config._micrograde = Grading(config)
-    except submission_files.SubmissionError as e:
+    except NotASubmission as e:
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
 
@@ -136,7 +136,7 @@ def warn(request):
 def _feedback(excinfo) -> tuple[str, str]:
     exc = excinfo.value
     if isinstance(exc, (ProbeError, SubmissionError)):
-        return exc.status, exc.message if isinstance(exc, ProbeError) else exc.describe()
+        return exc.status, exc.feedback
     if isinstance(exc, AssertionError):
         message = str(exc.args[0]) if exc.args else "check failed"
         return "failed", message.split("\nassert ")[0]

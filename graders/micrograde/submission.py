@@ -4,22 +4,20 @@ import os
 import shutil
 from pathlib import Path
 
+from .errors import NotASubmission
+
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".hypothesis", ".pytest_cache", ".mypy_cache",
              ".ruff_cache", "node_modules", ".ipynb_checkpoints", ".venv", "venv", ".tox"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILES = 2000
 
 
-class SubmissionError(Exception):
-    """The submission folder cannot be graded at all (it is not there, or not a folder)."""
-
-
 def check_folder(path) -> Path:
     path = Path(path)
     if not path.exists():
-        raise SubmissionError(f"{path} does not exist: give the folder that contains micrograd/")
+        raise NotASubmission(f"{path} does not exist: give the folder that contains micrograd/")
     if not path.is_dir():
-        raise SubmissionError(f"{path} is not a folder: give the folder that contains micrograd/")
+        raise NotASubmission(f"{path} is not a folder: give the folder that contains micrograd/")
     return path.resolve()
 
 

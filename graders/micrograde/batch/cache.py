@@ -5,7 +5,8 @@ version, the seed and the milestones. So the report on disk *is* the cache entry
 reused exactly when those four match the present run and the run was complete. A report
 is written atomically after its grading ends, so a batch killed halfway leaves every
 finished report reusable and no half-written one."""
-from ..report import ReportError, load_report
+from ..errors import ReportError
+from ..report import load_report
 from ..report.csv_row import ALL_MILESTONES
 
 

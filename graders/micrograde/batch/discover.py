@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import SourceError
 from . import safezip
 from .locate import find_submission_root
 
@@ -19,10 +20,6 @@ class Submission:
     name: str                 # unique, safe as a file name: OUT/reports/<name>.json
     path: Path | None         # folder to grade; None when `problem` is set
     problem: str | None = None  # why it cannot be graded, e.g. "bad_zip: not a valid zip file"
-
-
-class SourceError(Exception):
-    """SRC itself is unusable (missing, not a folder or zip, a broken class zip)."""
 
 
 def safe_name(raw: str) -> str:

@@ -11,10 +11,11 @@ from tqdm import tqdm
 
 from .. import __version__
 from .. import submission as submission_files
-from ..report import ReportError, load_report
+from ..errors import ReportError, SourceError
+from ..report import load_report
 from ..report.csv_row import ALL_MILESTONES
 from . import cache, gradebook, plot, summary
-from .discover import SourceError, discover
+from .discover import discover
 
 
 @dataclass

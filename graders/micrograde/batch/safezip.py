@@ -8,15 +8,13 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from ..errors import ZipProblem
+
 MAX_FILES = 5_000
 MAX_FILE_BYTES = 20 * 2**20
 MAX_TOTAL_BYTES = 200 * 2**20
 # Archive clutter that is never part of a submission.
 JUNK = ("__MACOSX", ".DS_Store", "Thumbs.db")
-
-
-class ZipProblem(Exception):
-    """The zip cannot be used: broken, unsafe or too big. str() says which, in one line."""
 
 
 def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:

@@ -3,11 +3,9 @@ import argparse
 import importlib
 import sys
 
+from ..errors import MicrogradeError
+
 SUBCOMMANDS = ["grade", "batch", "export", "gradescope_bundle", "release"]
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line that says what to do, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,9 +28,9 @@ def main(argv=None) -> int:
         return e.code
     try:
         return args.func(args) or 0
-    except UsageError as e:
-        print(f"micrograde {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    except MicrogradeError as e:  # the one place where an error becomes a message and a status
+        print(e.user_message(args.command), file=sys.stderr)
+        return e.exit_code
     except KeyboardInterrupt:
         print(f"micrograde {args.command}: interrupted", file=sys.stderr)
         return 130

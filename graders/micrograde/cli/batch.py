@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 from ..rubric import MILESTONES
-from . import UsageError
+from ..errors import UsageError
 from .limits import add_limit_options, limit_flags, limits_from
 
 
@@ -27,7 +27,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..batch.discover import SourceError
     from ..batch.runner import run_batch
 
     if args.jobs < 1:
@@ -37,11 +36,8 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
-    try:
-        result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
-                           progress=not args.no_progress, limit_args=limit_flags(limits_from(args)))
-    except SourceError as e:
-        raise UsageError(str(e)) from None
+    result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
+                       progress=not args.no_progress, limit_args=limit_flags(limits_from(args)))
     print(result.summary_text)
     problems = [(name, problem) for name, _, problem in result.outcomes if problem]
     if problems:

@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-from . import UsageError
+from ..errors import UsageError
 
 # format name -> renderer module in micrograde.report (each exposes render(report) -> str)
 FORMATS = {"gradescope": "gradescope", "markdown": "markdown", "junit": "junit", "csv": "csv_row"}
@@ -26,14 +26,11 @@ def render(report: dict, fmt: str) -> str:
 
 def run(args) -> int:
     from .. import atomic
-    from ..report import ReportError, load_report
+    from ..report import load_report
 
     if args.format not in FORMATS:
         raise UsageError(f"unknown format {args.format!r}: choose one of {', '.join(FORMATS)}")
-    try:
-        report = load_report(args.report)
-    except ReportError as e:
-        raise UsageError(str(e)) from None
+    report = load_report(args.report)
     text = render(report, args.format)
     if args.output:
         try:

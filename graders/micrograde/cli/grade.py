@@ -3,7 +3,7 @@ import sys
 
 from .. import grading
 from .. import submission as submission_files
-from . import UsageError
+from ..errors import UsageError
 from .limits import add_limit_options, limits_from
 
 
@@ -20,21 +20,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    try:
-        folder = submission_files.check_folder(args.submission)
-    except submission_files.SubmissionError as e:
-        raise UsageError(str(e)) from None
+    folder = submission_files.check_folder(args.submission)
     if args.seed < 0:
         raise UsageError("--seed must be a whole number >= 0")
     if not submission_files.has_package(folder):
         print(f"micrograde grade: warning: {folder} has no micrograd/ folder; every check will be missing",
               file=sys.stderr)
-    try:
-        report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed,
-                               limits=limits_from(args))
-    except grading.GradingError as e:
-        print(f"micrograde grade: error: {e}", file=sys.stderr)
-        return 3
+    report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed, limits=limits_from(args))
     if report["status"] != "complete":
         print(f"micrograde grade: {report.get('note', 'grading did not finish')}; report: {args.json}", file=sys.stderr)
     return 0

@@ -17,7 +17,7 @@ def limit_flags(limits: Limits) -> list[str]:
 
 
 def limits_from(args) -> Limits:
-    from . import UsageError
+    from ..errors import UsageError
 
     try:
         return Limits.from_dict({f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)})

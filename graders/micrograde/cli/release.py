@@ -2,7 +2,7 @@
 import shutil
 from pathlib import Path
 
-from . import UsageError
+from ..errors import UsageError
 
 
 def register(subparsers) -> None:
@@ -32,14 +32,9 @@ def write_release(out, root=None) -> list:
 
 
 def run(args) -> int:
-    from ..kit_files import KitError
-
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out} exists and is not an empty folder: give a new folder for the release")
-    try:
-        written = write_release(out)
-    except KitError as e:
-        raise UsageError(str(e)) from None
+    written = write_release(out)
     print(f"wrote the student kit to {out} ({len(written)} files; no reference solution)")
     return 0

@@ -12,6 +12,7 @@ import sys
 import traceback
 
 from .. import spec
+from ..errors import ImportHung, KitError, Missing
 
 PACKAGE = spec.load_contract()["package"]
 _MILESTONE = {(module, qualname): milestone for module, qualname, milestone in spec.contract_names()}
@@ -20,20 +21,9 @@ _ATTRIBUTES = {attr: (attr, *aliases) for _, _, attr, aliases in spec.contract_a
 _state = {"submission": "", "poisoned": {}, "progress": lambda event: None}
 
 
-class KitError(Exception):
-    """A probe asked for a name the contract does not have: a bug in the kit."""
-
-
 def _in_contract(found: bool, what: str) -> None:
     if not found:
         raise KitError(f"{what} is not in specs/contract.json")
-
-
-class Missing(Exception):
-    def __init__(self, name: str, detail: str = ""):
-        super().__init__(name)
-        self.name = name
-        self.detail = detail
 
 
 def configure(submission: str, poisoned: dict, progress) -> None:
@@ -92,10 +82,6 @@ def children(value) -> list:
             return list(getattr(value, attr))
     raise Missing("micrograd.engine.Value._prev",
                   f"a Value must record its operands in {' or '.join(_ATTRIBUTES['_prev'])}")
-
-
-class ImportHung(Exception):
-    """An import that hung or crashed a previous worker: not tried again."""
 
 
 def _own_frames(tb) -> list[str]:

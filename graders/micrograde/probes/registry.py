@@ -1,5 +1,6 @@
 """The probes a grader may ask for by name, and how their answers become plain data."""
-from .lookup import ImportHung, KitError, Missing, describe
+from ..errors import ImportHung, KitError, Missing
+from .lookup import describe
 
 PROBES = {}
 

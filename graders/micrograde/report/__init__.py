@@ -1,4 +1,4 @@
 """The score report: one JSON document per grading run, and everything rendered from it."""
-from .io import ReportError, load_report, validate_report, write_report
+from .io import load_report, validate_report, write_report
 
-__all__ = ["ReportError", "load_report", "validate_report", "write_report"]
+__all__ = ["load_report", "validate_report", "write_report"]

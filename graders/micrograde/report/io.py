@@ -6,11 +6,8 @@ from pathlib import Path
 import jsonschema
 
 from .. import atomic
+from ..errors import ReportError
 from ..spec import SPECS_DIR
-
-
-class ReportError(Exception):
-    """A report that is missing, unreadable or not valid against the schema."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,7 +4,6 @@
 Nothing here that runs in the grader imports submission code.
 """
 from .client import Sandbox
-from .errors import MissingName, ProbeError, ProbeTimeout, SubmissionError, WorkerCrashed
 from .limits import Limits
 
-__all__ = ["Sandbox", "Limits", "ProbeError", "ProbeTimeout", "MissingName", "SubmissionError", "WorkerCrashed"]
+__all__ = ["Sandbox", "Limits"]

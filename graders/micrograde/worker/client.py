@@ -11,20 +11,16 @@ import time
 from pathlib import Path
 
 from .. import submission as submission_files
+from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from . import isolation, processes
-from .errors import MissingName, ProbeTimeout, SubmissionError, WorkerCrashed
 from .limits import Limits
 from .output import OutputLog
-from .protocol import FrameReader, ProtocolError, send
+from .protocol import FrameReader, send
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); from micrograde.worker.main import run; run()"
 STARTUP_TIMEOUT_S = 60.0
-
-
-class KitError(Exception):
-    """The kit itself could not run a worker: not the submission's fault."""
 
 
 def _fresh_uid() -> int:

@@ -5,12 +5,10 @@ import select
 import struct
 import time
 
+from ..errors import ProtocolError
+
 HEADER = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024
-
-
-class ProtocolError(Exception):
-    """The other side sent something that is not a frame of JSON data."""
 
 
 def encode(obj) -> bytes:
