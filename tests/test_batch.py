@@ -184,6 +184,7 @@ def test_cache_reuses_only_a_matching_complete_report(tmp_path):
     assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.2.0", 7, ["m1", "m2"])) is None  # new kit
     assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 8, ["m1", "m2"])) is None  # seed
     assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 7, ["m1"])) is None        # milestones
+    assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 7, ["m1", "m2"], "zero")) is None
     write_report(fake_report(2, 3, status="incomplete"), path)
     assert cache.reusable_report(path, key) is None
     path.write_text("{truncated")

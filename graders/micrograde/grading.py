@@ -18,7 +18,7 @@ from . import rubric
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .report import load_report, write_report
-from .report.build import build_report
+from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import KIT_ROOT
 from .worker import processes
 from .cli.limits import limit_flags
@@ -39,31 +39,36 @@ def check_milestones(milestones) -> list[str]:
 
 
 def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
-                started: float) -> dict:
+                started: float, integrity_policy: str = "report") -> dict:
     report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
                           sha256=submission_files.sha256(submission), limits=limits.to_dict(),
-                          duration_s=time.monotonic() - started, note=note)
+                          duration_s=time.monotonic() - started, note=note,
+                          integrity_policy=integrity_policy)
     write_report(report, report_path)
     return report
 
 
-def _is_final(report: dict, submission: Path, seed: int, milestones) -> bool:
+def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_policy: str) -> bool:
     return (report["status"] == "complete" and report["seed"] == seed
             and report["submission"]["sha256"] == submission_files.sha256(submission)
-            and sorted(report["milestones"]) == sorted(milestones))
+            and sorted(report["milestones"]) == sorted(milestones)
+            and report["integrity_policy"] == integrity_policy)
 
 
 def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED, limits=None,
-          output=None) -> dict:
+          output=None, integrity_policy: str = "report") -> dict:
     """Grade one submission folder; always write a schema-valid report and return it.
 
     `output` is where pytest's terminal output goes (None: this process's stdout).
+    `integrity_policy`: "report" (findings shown, score unchanged) or "zero" (flagged: 0).
     Raises UsageError (NotASubmission) for bad arguments, KitError for a fault of the kit; a submission that
     crashes, hangs or kills the grading process still gets its (fail-closed) report.
     """
     started = time.monotonic()
     submission = submission_files.check_folder(submission)
     milestones = check_milestones(milestones)
+    if integrity_policy not in INTEGRITY_POLICIES:
+        raise UsageError(f"--integrity must be one of {', '.join(INTEGRITY_POLICIES)}, not {integrity_policy!r}")
     limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
     report_path = Path(report_path).resolve()
     # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
@@ -72,6 +77,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
            *(str(GRADERS / m) for m in milestones),
            f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
+           f"--integrity={integrity_policy}",
            *limit_flags(limits)]
     # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
     # files), removed below even when the grading process was killed before its own clean-up.
@@ -99,16 +105,19 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     if code is None:
         proc.wait()
         return fail_closed(submission, report_path, milestones, seed, limits,
-                           f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s", started)
+                           f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s",
+                           started, integrity_policy)
     if code in (2, 3, 4):
-        fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})", started)
+        fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})",
+                    started, integrity_policy)
         raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
-        if code in (0, 1) and _is_final(report, submission, seed, milestones):
+        if code in (0, 1) and _is_final(report, submission, seed, milestones, integrity_policy):
             return report
     except ReportError:
         pass
     how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
     return fail_closed(submission, report_path, milestones, seed, limits,
-                       f"the grading process {how} before writing its report (killed by the submission?)", started)
+                       f"the grading process {how} before writing its report (killed by the submission?)",
+                       started, integrity_policy)

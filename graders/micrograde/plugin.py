@@ -11,11 +11,11 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import rubric
+from . import integrity, rubric
 from . import submission as submission_files
 from .report import write_report
 from .report.build import build_report, result
-from .report.table import render_table
+from .report.table import integrity_lines, render_table
 from .worker import Limits, Sandbox
 from .errors import NotASubmission, ProbeError, SubmissionError
 
@@ -46,6 +46,9 @@ class Grading:
         self.seed = config.getoption("seed")
         self.limits = Limits.from_dict({f.name: config.getoption(f"limit_{f.name}") for f in fields(Limits)})
         self.report_path = Path(config.getoption("report"))
+        self.integrity_policy = config.getoption("integrity")
+        # Findings about the submission itself; runtime evidence arrives in integrity.RUNTIME.
+        self.integrity = integrity.Findings()
         self.results: dict[str, dict] = {}
         self.milestones: list[str] = []
         self.sandbox: Sandbox | None = None
@@ -54,11 +57,17 @@ class Grading:
     def check_seed(self, name: str) -> int:
         return zlib.crc32(f"{self.seed}:{name}".encode())
 
+    def findings(self) -> integrity.Findings:
+        found = integrity.Findings(self.integrity)
+        found.extend(integrity.RUNTIME)
+        return found
+
     def write(self, note: str = "") -> dict:
         report = build_report(
             results=self.results, milestones=self.milestones, seed=self.seed,
             submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
             duration_s=time.monotonic() - self.started, note=note,
+            integrity=self.findings().to_list(), integrity_policy=self.integrity_policy,
         )
         write_report(report, self.report_path)
         self.report = report
@@ -185,6 +194,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for t in report["tests"]:
         if t.get("warning"):
             terminalreporter.write_line(f"warning: {t['name']}: {t['warning']}", yellow=True)
+    if report["integrity"]:
+        terminalreporter.write_sep("=", "integrity: flagged for review")
+        for line in integrity_lines(report):
+            terminalreporter.write_line(line, yellow=True)
     terminalreporter.write_sep("=", "micrograde score")
     terminalreporter.write_line(render_table(report))
     if lost:

@@ -8,6 +8,7 @@ DIR/conftest.py (submission code) into the grading process.
 from dataclasses import fields
 
 from .grading import DEFAULT_SEED
+from .report.build import INTEGRITY_POLICIES
 from .spec import KIT_ROOT
 from .worker.limits import Limits
 
@@ -18,6 +19,9 @@ def pytest_addoption(parser):
                     help="folder that contains the micrograd/ package (default: student_template/)")
     group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
+    group.addoption("--integrity", default="report", choices=INTEGRITY_POLICIES,
+                    help="report: integrity findings are shown, the score is unchanged (default); "
+                         "zero: a flagged submission scores 0")
     for f in fields(Limits):
         group.addoption("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default, dest=f"limit_{f.name}",
                         help=f"worker limit {f.name} (default {f.default})")

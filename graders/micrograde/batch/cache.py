@@ -1,8 +1,8 @@
 """Deciding whether a submission's existing report can be reused.
 
 A report records what it was graded from: the submission's content hash, the kit
-version, the seed and the milestones. So the report on disk *is* the cache entry: it is
-reused exactly when those four match the present run and the run was complete. A report
+version, the seed, the milestones and the integrity policy. So the report on disk *is* the
+cache entry: it is reused exactly when those five match the present run and the run was complete. A report
 is written atomically after its grading ends, so a batch killed halfway leaves every
 finished report reusable and no half-written one."""
 from ..errors import ReportError
@@ -10,13 +10,13 @@ from ..report import load_report
 from ..report.csv_row import ALL_MILESTONES
 
 
-def wanted_key(sha256: str, kit_version: str, seed: int, milestones) -> tuple:
-    return (sha256, kit_version, seed, tuple(sorted(milestones or ALL_MILESTONES)))
+def wanted_key(sha256: str, kit_version: str, seed: int, milestones, integrity_policy: str = "report") -> tuple:
+    return (sha256, kit_version, seed, tuple(sorted(milestones or ALL_MILESTONES)), integrity_policy)
 
 
 def report_key(report: dict) -> tuple:
     return (report["submission"]["sha256"], report["kit_version"], report["seed"],
-            tuple(sorted(report["milestones"])))
+            tuple(sorted(report["milestones"])), report["integrity_policy"])
 
 
 def reusable_report(path, key: tuple):

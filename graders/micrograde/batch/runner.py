@@ -28,7 +28,7 @@ class BatchResult:
     summary_text: str = ""
 
 
-def _grade_one(sub, out, seed, milestones, limit_args):
+def _grade_one(sub, out, seed, milestones, limit_args, integrity_policy="report"):
     """Grade one submission with `micrograde grade`, in a process of its own.
 
     One process per grading: its output goes to a log of its own, and whatever goes
@@ -37,7 +37,7 @@ def _grade_one(sub, out, seed, milestones, limit_args):
     log_path = out / "logs" / f"{sub.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "micrograde", "grade", str(sub.path), "--json", str(report_path),
-           "--seed", str(seed), *limit_args]
+           "--seed", str(seed), f"--integrity={integrity_policy}", *limit_args]
     if milestones:
         cmd += ["--milestone", *milestones]
     # The grading output goes to a log per submission: parallel runs would interleave on
@@ -54,7 +54,7 @@ def _grade_one(sub, out, seed, milestones, limit_args):
 
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
-              limit_args=()) -> BatchResult:
+              limit_args=(), integrity_policy="report") -> BatchResult:
     from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -78,7 +78,8 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
             continue
         try:
             # the same hash grade() records in the report, so the two can be compared
-            key = cache.wanted_key(submission_files.sha256(sub.path), __version__, seed, milestones)
+            key = cache.wanted_key(submission_files.sha256(sub.path), __version__, seed, milestones,
+                                   integrity_policy)
         except OSError as e:  # an unreadable file: this submission only
             done[sub.name] = (None, f"unreadable: {e}")
             continue
@@ -97,7 +98,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     ms_arg = None if milestones == list(ALL_MILESTONES) else milestones
     pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg, list(limit_args)): sub
+        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg, list(limit_args), integrity_policy): sub
                    for sub in todo}
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   file=sys.stderr, dynamic_ncols=True) as bar:

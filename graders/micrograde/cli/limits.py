@@ -23,3 +23,11 @@ def limits_from(args) -> Limits:
         return Limits.from_dict({f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)})
     except ValueError as e:
         raise UsageError(str(e)) from None
+
+
+def add_integrity_option(parser) -> None:
+    from ..report.build import INTEGRITY_POLICIES
+
+    parser.add_argument("--integrity", choices=INTEGRITY_POLICIES, default="report",
+                        help="report: integrity findings are listed and the score is unchanged (default); "
+                             "zero: a submission with findings scores 0")

@@ -5,6 +5,8 @@ from .. import __version__
 from .. import rubric
 
 NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
+INTEGRITY_POLICIES = ("report", "zero")
+ZEROED = "scored 0 under --integrity zero: the submission is flagged for review (see its integrity findings)"
 
 
 def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str = "", warning: str = "") -> dict:
@@ -17,7 +19,15 @@ def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str
 
 
 def build_report(*, results: dict, milestones, seed: int, submission_path: str, sha256: str,
-                 limits: dict, duration_s: float, note: str = "") -> dict:
+                 limits: dict, duration_s: float, note: str = "", integrity=(),
+                 integrity_policy: str = "report") -> dict:
+    """`integrity`: finding entries (micrograde.integrity.Findings.to_list()). Under the
+    "zero" policy a flagged submission scores 0 on every check; statuses and feedback stay,
+    so the instructor still sees what the code did."""
+    if integrity_policy not in INTEGRITY_POLICIES:
+        raise ValueError(f"integrity policy must be one of {', '.join(INTEGRITY_POLICIES)}, not {integrity_policy!r}")
+    integrity = list(integrity)
+    zeroed = integrity_policy == "zero" and bool(integrity)
     tests, totals = [], {}
     complete = True
     for milestone, name, points in rubric.checks(milestones):
@@ -25,7 +35,7 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
         if got is None:
             complete = False
             got = result("error", NO_RESULT)
-        score = points if got["status"] == "passed" else 0
+        score = points if got["status"] == "passed" and not zeroed else 0
         tests.append({"name": name, "milestone": milestone, "score": score, "max_score": points, **got})
         total = totals.setdefault(milestone, {"score": 0, "max_score": 0})
         total["score"] += score
@@ -42,7 +52,11 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
         "milestones": totals,
         "tests": tests,
         "duration_s": round(duration_s, 3),
+        "integrity": integrity,
+        "integrity_policy": integrity_policy,
     }
+    if zeroed:
+        note = f"{note}; {ZEROED}" if note else ZEROED
     if note:
         report["note"] = note
     return report

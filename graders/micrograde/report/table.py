@@ -16,3 +16,12 @@ def render_table(report: dict) -> str:
     return f"{checks}\n\n{summary}{tail}"
 
 
+def integrity_lines(report: dict) -> list[str]:
+    """One line per integrity finding, for instructors' text outputs (terminal, logs)."""
+    lines = []
+    for f in report["integrity"]:
+        where = f["file"] or "runtime"
+        if f["line"] is not None:
+            where += f":{f['line']}"
+        lines.append(f"{f['rule']}: {where}: {f['detail']}")
+    return lines

@@ -1,0 +1,92 @@
+"""Integrity findings: the rule catalogue, the collector, and what findings do to a report."""
+import json
+
+import pytest
+
+from micrograde import integrity
+from micrograde.integrity import rules
+from micrograde.report import ReportError, validate_report
+from micrograde.report.build import build_report, result
+from micrograde.spec import SPECS_DIR
+
+LIMITS = {"memory_mb": 512, "cpu_seconds": 60, "file_size_mb": 10, "processes": 8, "open_files": 64,
+          "output_kb": 16, "probe_timeout_s": 10, "run_timeout_s": 300}
+
+
+def _report(findings=(), policy="report", results=None):
+    results = results if results is not None else {
+        "test_neuron_weights_are_uniform_in_minus_one_to_one": result("passed"),
+        "test_neuron_weights_are_not_all_equal": result("failed", "all equal"),
+    }
+    return build_report(results=results, milestones=["m3"], seed=7, submission_path="/s", sha256="0" * 64,
+                        limits=LIMITS, duration_s=1.0, integrity=findings, integrity_policy=policy)
+
+
+def test_rule_names_come_from_the_schema_and_are_unique_snake_case():
+    schema = json.loads((SPECS_DIR / "report.schema.json").read_text())
+    consts = [r["const"] for r in schema["$defs"]["integrity_rule"]["anyOf"]]
+    assert rules.names() == consts and len(set(consts)) == len(consts)
+    assert all(c.replace("_", "").isalpha() and c == c.lower() for c in consts)
+    assert {rules.kind(c) for c in consts} == {"static", "runtime", "contradiction"}
+
+
+def test_an_unknown_rule_is_refused_as_a_kit_bug():
+    with pytest.raises(ValueError, match="specs/report.schema.json"):
+        integrity.finding("no_such_rule", "x")
+
+
+def test_findings_are_deduplicated_ordered_and_bounded_per_rule():
+    found = integrity.Findings()
+    for line in range(30, 0, -1):
+        found.add("computed_attribute", "getattr with a computed name", "micrograd/engine.py", line)
+    found.add("computed_attribute", "getattr with a computed name", "micrograd/engine.py", 3)  # duplicate
+    found.add("ctypes", "imports ctypes", "a.py", 1)
+    found.add("worker_tampering", "protocol state changed")
+    entries = found.to_list()
+    assert entries[0] == {"rule": "worker_tampering", "detail": "protocol state changed", "file": None, "line": None}
+    assert entries[1]["file"] == "a.py"
+    computed = [e for e in entries if e["rule"] == "computed_attribute"]
+    assert [e["line"] for e in computed] == list(range(1, integrity.findings.PER_RULE + 1))
+    assert computed[-1]["detail"].endswith(f"(and {30 - integrity.findings.PER_RULE} more like this)")
+
+
+def test_details_are_escaped_and_capped():
+    f = integrity.finding("dynamic_code", "exec of \x1b[2J" + "x" * 5000, "m.py", 0)
+    assert "\x1b" not in f.detail and "\\x1b" in f.detail
+    assert len(f.detail) <= integrity.findings.DETAIL_CHARS and f.line is None
+
+
+def test_a_report_carries_its_findings_and_stays_valid():
+    found = integrity.Findings()
+    found.add("gc_walk", "calls gc.get_objects()", "micrograd/nn.py", 12)
+    report = _report(found.to_list())
+    validate_report(report)
+    assert report["integrity"] == [{"rule": "gc_walk", "detail": "calls gc.get_objects()",
+                                    "file": "micrograd/nn.py", "line": 12}]
+    assert report["score"] == 2 and report["integrity_policy"] == "report"
+
+
+def test_the_schema_refuses_a_finding_with_an_unknown_rule():
+    report = _report()
+    report["integrity"] = [{"rule": "made_up", "detail": "x", "file": None, "line": None}]
+    with pytest.raises(ReportError, match="integrity"):
+        validate_report(report)
+
+
+def test_integrity_zero_scores_a_flagged_submission_zero_and_keeps_statuses():
+    flagged = _report([integrity.finding("ctypes", "imports ctypes", "a.py", 1).to_dict()], policy="zero")
+    validate_report(flagged)
+    assert flagged["score"] == 0 and flagged["milestones"]["m3"]["score"] == 0
+    assert {t["status"] for t in flagged["tests"] if t["name"].startswith("test_neuron_weights_are_")} == {"passed", "failed"}
+    assert "--integrity zero" in flagged["note"]
+
+
+def test_integrity_zero_leaves_a_clean_submission_alone():
+    clean = _report([], policy="zero")
+    assert clean["score"] == 2 and "note" not in clean
+
+
+def test_runtime_evidence_is_recorded_for_the_report(monkeypatch):
+    monkeypatch.setattr(integrity.findings, "RUNTIME", integrity.Findings())
+    integrity.findings.record("worker_tampering", "the request loop was replaced")
+    assert [f.rule for f in integrity.findings.RUNTIME] == ["worker_tampering"]
