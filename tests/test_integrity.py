@@ -5,7 +5,8 @@ import pytest
 
 from micrograde import integrity
 from micrograde.integrity import rules
-from micrograde.report import ReportError, validate_report
+from micrograde.errors import ReportError
+from micrograde.report import validate_report
 from micrograde.report.build import build_report, result
 from micrograde.spec import SPECS_DIR
 
