@@ -14,7 +14,7 @@ from .. import submission as submission_files
 from ..errors import ReportError, SourceError
 from ..report import load_report
 from ..report.csv_row import ALL_MILESTONES
-from . import cache, gradebook, plot, summary
+from . import after, cache, gradebook, plot, summary
 from .discover import discover
 
 
@@ -127,3 +127,4 @@ def _finish(result, subs, done, out, write_plot=True):
     result.summary_text = summary.render(st)
     if write_plot:
         plot.write_summary_png(out / "summary.png", st)
+        after.publish(out, result.outcomes, result.milestones, summary_text=result.summary_text)
