@@ -1,0 +1,232 @@
+"""Finding every contract name in a submission, and choosing between competing definitions."""
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .. import spec
+from . import notebook as nb
+from .modules import import_name, resolve_relative
+from .pyfile import scan
+from .sources import source_files
+
+# The rule that picks one definition when several compete. Every step is a fact read
+# from the source, so the same submission always gets the same layout.
+RULE = ("when several definitions compete, the grader takes: the one the rest of the submission imports; "
+        "then the one with more of the contract's methods written (stubs do not count); then the contract's "
+        "own name and kind over an alias; then a .py file over a notebook; then micrograd/<module>.py; then "
+        "the shallowest path; then the first in alphabetical order")
+MAX_LISTED_FILES = 200
+
+
+class LayoutError(Exception):
+    """An instructor's layout file that cannot be used (bad format, unknown contract name)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A name the contract requires: `key` is "module.name" as in specs/contract.json."""
+    key: str
+    module: str
+    name: str
+    kind: str
+    aliases: tuple
+    methods: frozenset
+
+
+def contract_members() -> list[Member]:
+    return [Member(f"{m['name']}.{member['name']}", m["name"], member["name"], member["kind"],
+                   tuple(member.get("aliases", ())), frozenset(x["name"] for x in member.get("methods", [])))
+            for m in spec.load_contract()["modules"] for member in m["members"]]
+
+
+@dataclass
+class Source:
+    """One file as the worker will import it."""
+    path: str            # relative to the submission (the notebook itself for a notebook)
+    root: str            # folder that goes on sys.path
+    module: str          # dotted name under root
+    definitions: dict
+    imports: set         # absolute names this file imports (relative ones resolved)
+    notebook: nb.Extract | None = None
+
+
+@dataclass
+class Candidate:
+    member: Member
+    source: Source
+    attr: str
+    line: int
+    kind: str
+    methods: frozenset
+    importers: int = 0
+
+    def where(self) -> str:
+        if self.source.notebook is not None:
+            cell, line = self.source.notebook.lines.get(self.line, (0, 0))
+            return f"{self.source.path} (cell {cell}, line {line})"
+        return f"{self.source.path}:{self.line}"
+
+    def rank(self) -> tuple:
+        canonical = self.source.module == f"{spec.load_contract()['package']}.{self.member.module}"
+        return (-self.importers, -len(self.methods & self.member.methods), self.kind != self.member.kind,
+                self.attr != self.member.name, self.source.notebook is not None, not canonical,
+                self.source.path.count("/"), self.source.path)
+
+
+@dataclass
+class Layout:
+    """Where each contract name is: the report's `layout` section and the worker's import map."""
+    names: dict = field(default_factory=dict)       # key -> report entry
+    imports: dict = field(default_factory=dict)     # key -> {"module", "attr"} for the worker
+    paths: list = field(default_factory=list)       # folders (relative) to put on the worker's sys.path
+    generated: dict = field(default_factory=dict)   # relative path -> module source written into the copy
+    notebooks: list = field(default_factory=list)
+    searched: list = field(default_factory=list)
+    skipped_folders: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+    override: str = ""
+
+    def found(self, key: str) -> bool:
+        return key in self.imports
+
+    def report(self) -> dict:
+        section = {"rule": RULE, "names": self.names, "searched": self.searched[:MAX_LISTED_FILES],
+                   "searched_count": len(self.searched),
+                   "skipped_folders": [f"{path} ({why})" for path, why in sorted(self.skipped_folders.items())]}
+        if self.notebooks:
+            section["notebooks"] = self.notebooks
+        if self.unreadable:
+            section["unreadable"] = [f"{path}: {why}" for path, why in sorted(self.unreadable.items())]
+        if self.override:
+            section["override"] = self.override
+        return section
+
+    def worker_config(self) -> dict:
+        return {"names": self.imports, "paths": self.paths}
+
+
+def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
+    texts, scans = {}, {}
+    for rel in files:
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            layout.unreadable[rel] = type(e).__name__
+            continue
+        if rel.endswith(".ipynb"):
+            extract = nb.extract(text)
+            if extract.error:
+                layout.unreadable[rel] = extract.error
+                continue
+            texts[rel] = extract
+            scans[rel] = scan(extract.source, rel)
+        else:
+            texts[rel] = None
+            scans[rel] = scan(text, rel)
+        if scans[rel].error:
+            layout.unreadable[rel] = scans[rel].error
+    packages = {str(PurePosixPath(rel).parent) for rel in files if PurePosixPath(rel).name == "__init__.py"}
+    imports = set().union(*(s.imports for s in scans.values())) if scans else set()
+    sources = []
+    for rel, result in scans.items():
+        extract = texts[rel]
+        if extract is not None:
+            folder = str(PurePosixPath(rel).parent)
+            module = nb.module_name(PurePosixPath(rel).stem)
+            source = Source(rel, folder, module, result.definitions, set(result.imports), extract)
+        else:
+            level = max((lvl for lvl, _, _ in result.relative), default=0)
+            folder, module = import_name(rel, packages, imports, level)
+            source = Source(rel, folder, module, result.definitions, set(result.imports))
+            is_package = PurePosixPath(rel).name == "__init__.py"
+            for lvl, target, names in result.relative:
+                base = resolve_relative(module, is_package, lvl, target)
+                source.imports.add(base)
+                source.imports.update(f"{base}.{n}" for n in names if n != "*")
+        sources.append(source)
+    return sources
+
+
+def _importers(module: str, attr: str, sources: list[Source], own: Source) -> int:
+    """How many other files import this module (or this name from it)."""
+    targets = (module, f"{module}.{attr}")
+    return sum(1 for s in sources if s is not own and any(t in s.imports for t in targets))
+
+
+def _candidates(member: Member, sources: list[Source], names=None) -> list[Candidate]:
+    wanted = names or (member.name, *member.aliases)
+    found = []
+    for source in sources:
+        for attr in wanted:
+            d = source.definitions.get(attr)
+            if d is not None and source.module:
+                found.append(Candidate(member, source, attr, d.line, d.kind, d.methods,
+                                       _importers(source.module, attr, sources, source)))
+    return found
+
+
+def _load_override(path) -> dict:
+    """{member key: (relative file, name or None)} from an instructor's JSON layout file."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise LayoutError(f"cannot read the layout file {path}: {e}") from None
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise LayoutError(f"the layout file {path} must be a JSON object like "
+                          '{"Value": "src/autograd.py:Scalar", "nn.MLP": "model.py"}')
+    members = contract_members()
+    by_name = {m.name: m for m in members} | {m.key: m for m in members}
+    result = {}
+    for name, where in raw.items():
+        if name not in by_name:
+            raise LayoutError(f"the layout file {path} names {name!r}, which is not in the contract: "
+                              f"use one of {', '.join(sorted(m.name for m in members))}")
+        file, _, attr = where.partition(":")
+        result[by_name[name].key] = (PurePosixPath(file.strip()).as_posix(), attr.strip() or None)
+    return result
+
+
+def discover(root, override=None) -> Layout:
+    """The layout of the submission in folder `root`; `override` is an instructor's layout file."""
+    root = Path(root)
+    layout = Layout(override=str(override) if override else "")
+    overrides = _load_override(override) if override else {}
+    files, layout.skipped_folders = source_files(root)
+    layout.searched = files
+    sources = _read_sources(root, files, layout)
+    for member in contract_members():
+        spelled = (member.name, *member.aliases)
+        if member.key in overrides:
+            file, attr = overrides[member.key]
+            chosen = [c for c in _candidates(member, sources, (attr,) if attr else None) if c.source.path == file]
+            looked = f"{file} (the instructor's layout file)"
+        else:
+            chosen = _candidates(member, sources)
+            looked = f"{len(files)} files"
+        if not chosen:
+            named = overrides.get(member.key, (None, None))[1]
+            layout.names[member.key] = {"found": False, "looked_for": [named] if named else list(spelled),
+                                        "looked_in": looked}
+            continue
+        chosen.sort(key=Candidate.rank)
+        best = chosen[0]
+        entry = {"found": True, "file": best.source.path, "line": best.line, "module": best.source.module,
+                 "name": best.attr}
+        if best.source.notebook is not None:
+            entry["line"], entry["cell"] = best.source.notebook.lines.get(best.line, (0, 0))[::-1]
+        if len(chosen) > 1:
+            entry["also_found"] = [c.where() for c in chosen[1:]]
+        if member.key in overrides:
+            entry["override"] = True
+        layout.names[member.key] = entry
+        layout.imports[member.key] = {"module": best.source.module, "attr": best.attr}
+        if best.source.root not in layout.paths:
+            layout.paths.append(best.source.root)
+    for source in sources:
+        if source.notebook is not None:
+            generated = str(PurePosixPath(source.root) / f"{source.module}.py")
+            layout.generated[generated] = source.notebook.source
+            layout.notebooks.append({"file": source.path, "module": source.module,
+                                     "skipped": source.notebook.skipped[:200],
+                                     "skipped_count": len(source.notebook.skipped)})
+    return layout
