@@ -92,7 +92,8 @@ def test_submission_page_shows_lost_checks_layout_and_integrity_when_present(tmp
     rich["integrity"] = [{"rule": "frame-introspection", "detail": "sys._getframe", "file": "engine.py", "line": 7}]
     write_dashboard(tmp_path, [("plain", plain, None), ("rich", rich, None)], ["m1", "m2"])
     plain_text = (tmp_path / "submissions" / "plain.html").read_text()
-    assert M1[3] in plain_text and "x0 = Value(1.0)" in plain_text and "Not checked by this kit version" in plain_text
+    assert M1[3] in plain_text and "x0 = Value(1.0)" in plain_text
+    assert re.search(r'id="integrity-h">Integrity findings</h2>\s*<p>None.</p>', plain_text)
     assert M1[4] not in plain_text  # passed checks are not listed as lost
     rich_text = "".join(Parsed((tmp_path / "submissions" / "rich.html").read_text()).text)
     assert "frame-introspection" in rich_text and "sys._getframe" in rich_text and "engine.py:3" in rich_text
