@@ -126,5 +126,14 @@ class ImportHung(Exception):
     """Inside the worker: an import that hung or crashed a previous worker, not tried again."""
 
 
+class ImportFailed(Exception):
+    """Inside the worker: importing a submission module raised. `error` is the one described
+    error every check needing that module gets; the module is never tried again."""
+
+    def __init__(self, error: dict):
+        super().__init__(error["message"])
+        self.error = error
+
+
 class ProtocolError(Exception):
     """The other side sent something that is not a frame of JSON data."""

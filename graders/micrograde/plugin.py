@@ -18,6 +18,9 @@ from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .worker import Limits, Sandbox
 from .errors import NotASubmission, ProbeError, SubmissionError
+from .layout import LayoutError
+from .layout import discover as discover_layout
+from .layout.render import layout_lines, lost_lines, not_found_name
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
@@ -46,6 +49,8 @@ class Grading:
         self.seed = config.getoption("seed")
         self.limits = Limits.from_dict({f.name: config.getoption(f"limit_{f.name}") for f in fields(Limits)})
         self.report_path = Path(config.getoption("report"))
+        # Where the submission's code is: read statically here, imported from there by the worker.
+        self.layout = discover_layout(self.submission, config.getoption("layout"))
         self.integrity_policy = config.getoption("integrity")
         # Findings about the submission itself; runtime evidence arrives in integrity.RUNTIME.
         self.integrity = integrity.Findings()
@@ -68,6 +73,7 @@ class Grading:
             submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
             duration_s=time.monotonic() - self.started, note=note,
             integrity=self.findings().to_list(), integrity_policy=self.integrity_policy,
+            layout=self.layout.report(),
         )
         write_report(report, self.report_path)
         self.report = report
@@ -83,7 +89,7 @@ def pytest_configure(config):
     config.option.reportchars = "N"
     try:
         config._micrograde = Grading(config)
-    except NotASubmission as e:
+    except (NotASubmission, LayoutError) as e:
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
 
@@ -117,6 +123,14 @@ def pytest_collection_modifyitems(session, config, items):
         grading.write(note="grading did not finish: the grading process stopped before the end")
 
 
+def pytest_sessionstart(session):
+    """Where the code was found, once, before any check runs (also under -q)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in layout_lines(session.config._micrograde.layout.report()):
+            reporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def grading(request) -> Grading:
     return request.config._micrograde
@@ -124,7 +138,7 @@ def grading(request) -> Grading:
 
 @pytest.fixture(scope="session")
 def sandbox(grading):
-    grading.sandbox = Sandbox(grading.submission, grading.limits)
+    grading.sandbox = Sandbox(grading.submission, grading.limits, layout=grading.layout)
     yield grading.sandbox
     grading.sandbox.close()
 
@@ -184,7 +198,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     lost = [t for t in report["tests"] if t["status"] != "passed" and t["max_score"] > 0]
     if lost:
         terminalreporter.write_sep("=", "what to fix")
+        for line in lost_lines(lost):
+            terminalreporter.write_line(line, bold=True)
         for t in lost:
+            if not_found_name(t):
+                continue  # said once above, and where the grader looked is at the top
             terminalreporter.write_line(f"{t['milestone']} {t['name']} [{t['status']}]", bold=True)
             lines = t["feedback"].splitlines() or ["(no feedback)"]
             for line in lines[:FEEDBACK_LINES]:

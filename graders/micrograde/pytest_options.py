@@ -18,6 +18,9 @@ def pytest_addoption(parser):
     group.addoption("--submission", default=str(KIT_ROOT / "student_template"),
                     help="folder that contains the micrograd/ package (default: student_template/)")
     group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
+    group.addoption("--layout", default=None, metavar="FILE",
+                    help="instructor's layout file: JSON mapping contract names to 'path.py[:Name]' "
+                         "where a course's names or files differ")
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
     group.addoption("--integrity", default="report", choices=INTEGRITY_POLICIES,
                     help="report: integrity findings are shown, the score is unchanged (default); "

@@ -16,6 +16,7 @@ RULE = ("when several definitions compete, the grader takes: the one the rest of
         "own name and kind over an alias; then a .py file over a notebook; then micrograd/<module>.py; then "
         "the shallowest path; then the first in alphabetical order")
 MAX_LISTED_FILES = 200
+NOT_FOUND = "not found in the submission"
 
 
 class LayoutError(Exception):
@@ -77,7 +78,7 @@ class Candidate:
 class Layout:
     """Where each contract name is: the report's `layout` section and the worker's import map."""
     names: dict = field(default_factory=dict)       # key -> report entry
-    imports: dict = field(default_factory=dict)     # key -> {"module", "attr"} for the worker
+    imports: dict = field(default_factory=dict)     # key -> {"module", "attr"} (or {"missing": why}) for the worker
     paths: list = field(default_factory=list)       # folders (relative) to put on the worker's sys.path
     generated: dict = field(default_factory=dict)   # relative path -> module source written into the copy
     notebooks: list = field(default_factory=list)
@@ -87,7 +88,7 @@ class Layout:
     override: str = ""
 
     def found(self, key: str) -> bool:
-        return key in self.imports
+        return "module" in self.imports.get(key, {})
 
     def report(self) -> dict:
         section = {"rule": RULE, "names": self.names, "searched": self.searched[:MAX_LISTED_FILES],
@@ -205,8 +206,10 @@ def discover(root, override=None) -> Layout:
             looked = f"{len(files)} files"
         if not chosen:
             named = overrides.get(member.key, (None, None))[1]
-            layout.names[member.key] = {"found": False, "looked_for": [named] if named else list(spelled),
-                                        "looked_in": looked}
+            looked_for = [named] if named else list(spelled)
+            layout.names[member.key] = {"found": False, "looked_for": looked_for, "looked_in": looked}
+            layout.imports[member.key] = {"missing": f"{NOT_FOUND} (the grader looked for {member.kind} "
+                                                     f"{' or '.join(looked_for)} in {looked}; see the layout)"}
             continue
         chosen.sort(key=Candidate.rank)
         best = chosen[0]

@@ -12,13 +12,13 @@ import sys
 import traceback
 
 from .. import spec
-from ..errors import ImportHung, KitError, Missing
+from ..errors import ImportFailed, ImportHung, KitError, Missing
 
 PACKAGE = spec.load_contract()["package"]
 _MILESTONE = {(module, qualname): milestone for module, qualname, milestone in spec.contract_names()}
 _MEMBERS = {qualname.rsplit(".", 1)[-1] for _, qualname, _ in spec.contract_names()}
 _ATTRIBUTES = {attr: (attr, *aliases) for _, _, attr, aliases in spec.contract_attributes()}
-_state = {"submission": "", "poisoned": {}, "progress": lambda event: None}
+_state = {"submission": "", "poisoned": {}, "progress": lambda event: None, "layout": None, "failed": {}}
 
 
 def _in_contract(found: bool, what: str) -> None:
@@ -26,37 +26,92 @@ def _in_contract(found: bool, what: str) -> None:
         raise KitError(f"{what} is not in specs/contract.json")
 
 
-def configure(submission: str, poisoned: dict, progress) -> None:
-    _state.update(submission=submission, poisoned=poisoned, progress=progress)
+def configure(submission: str, poisoned: dict, progress, layout: dict | None = None) -> None:
+    """`layout`: where each contract name is ({"names": {"engine.Value": {"module", "attr"} or
+    {"missing": why}}}), found by the grader's static discovery; None: the micrograd/ package."""
+    _state.update(submission=submission, poisoned=poisoned, progress=progress, layout=layout, failed={})
+
+
+def _in_submission(mod) -> bool:
+    root = _state["submission"].rstrip(os.sep) + os.sep
+    paths = [getattr(mod, "__file__", None) or ""] + list(getattr(mod, "__path__", None) or [])
+    return any(isinstance(p, str) and p.startswith(root) for p in paths)
+
+
+def _import_failure(dotted: str, exc: BaseException) -> dict:
+    """One description of a failed import, the same for every check that needs the module:
+    what was raised, and where in the submission (the innermost of its own frames)."""
+    error = describe(exc)
+    where = ""
+    frames = [line for line in error["traceback"] if line.startswith("  File ")]
+    if frames:
+        where = " at " + frames[-1].strip().replace('File "', "").replace('", line', ", line")
+        where = where.split(", in ")[0]
+    cause = f"{error['type']}: {error['message']}" if error["message"] else error["type"]
+    return {"type": error["type"], "traceback": [],
+            "message": f"importing {dotted} failed{where}: {cause} (every check that needs {dotted} fails with it)"}
+
+
+def import_module(dotted: str):
+    """Import a submission module once. An import that raises is remembered, and every
+    module it left half-imported is purged: later checks get the same error, never a half
+    module (a package whose __init__ failed half-way leaves its submodules behind)."""
+    if dotted in _state["failed"]:
+        raise ImportFailed(_state["failed"][dotted])
+    if dotted in sys.modules:
+        return sys.modules[dotted]
+    if dotted in _state["poisoned"]:
+        raise ImportHung(_state["poisoned"][dotted])
+    before = set(sys.modules)
+    _state["progress"]({"event": "importing", "module": dotted})
+    try:
+        return importlib.import_module(dotted)
+    except BaseException as e:  # SystemExit and friends raised at import time count too
+        for leftover in set(sys.modules) - before:
+            if _in_submission(sys.modules[leftover]):
+                del sys.modules[leftover]
+        _state["failed"][dotted] = _import_failure(dotted, e)
+        raise ImportFailed(_state["failed"][dotted]) from None
+    finally:
+        _state["progress"]({"event": "imported", "module": dotted})
 
 
 def module(name: str):
+    """The module of the micrograd/ package (used when no layout is configured)."""
     full = f"{PACKAGE}.{name}"
-    if full in sys.modules:
-        return sys.modules[full]
-    if full in _state["poisoned"]:
-        raise ImportHung(_state["poisoned"][full])
+    if full in sys.modules or full in _state["failed"] or full in _state["poisoned"]:
+        return import_module(full)
     _state["progress"]({"event": "importing", "module": full})
     try:
-        mod = importlib.import_module(full)
+        return importlib.import_module(full)
     except ModuleNotFoundError as e:
         if e.name in (PACKAGE, full):
             raise Missing(full, f"no module {full} (expected micrograd/{name}.py)") from None
         raise
     finally:
         _state["progress"]({"event": "imported", "module": full})
-    return mod
 
 
 def name(module_name: str, attr: str):
     milestone = _MILESTONE.get((module_name, attr))
     _in_contract(milestone is not None, f"{module_name}.{attr}")
-    mod = module(module_name)
-    try:
-        return getattr(mod, attr)
-    except AttributeError:
-        raise Missing(f"{PACKAGE}.{module_name}.{attr}", f"write it in micrograd/{module_name}.py "
-                                                           f"(milestone {milestone.upper()})") from None
+    layout = _state["layout"]
+    if layout is None:
+        mod = module(module_name)
+        try:
+            return getattr(mod, attr)
+        except AttributeError:
+            raise Missing(f"{PACKAGE}.{module_name}.{attr}", f"write it in micrograd/{module_name}.py "
+                                                               f"(milestone {milestone.upper()})") from None
+    where = layout["names"].get(f"{module_name}.{attr}") or {"missing": "not in the layout"}
+    if "missing" in where:
+        raise Missing(attr, where["missing"])
+    mod = import_module(where["module"])
+    found = getattr(mod, where["attr"], None)
+    if found is None:
+        raise Missing(f"{where['module']}.{where['attr']}", "the grader found it in the source, but it is not "
+                                                             "there once the module is imported")
+    return found
 
 
 def method(cls, attr: str):

@@ -1,5 +1,5 @@
 """The probes a grader may ask for by name, and how their answers become plain data."""
-from ..errors import ImportHung, KitError, Missing
+from ..errors import ImportFailed, ImportHung, KitError, Missing
 from .lookup import describe
 
 PROBES = {}
@@ -26,6 +26,8 @@ def answer(request) -> dict:
         return {"error": {"type": "KitError", "message": str(e), "traceback": []}}
     except ImportHung as e:
         return {"error": {"type": "ImportError", "message": str(e), "traceback": []}}
+    except ImportFailed as e:
+        return {"error": e.error}
     except NotImplementedError as e:
         return {"not_implemented": describe(e)}
     except BaseException as e:  # SystemExit and KeyboardInterrupt too: the worker must answer

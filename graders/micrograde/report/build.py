@@ -20,7 +20,7 @@ def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str
 
 def build_report(*, results: dict, milestones, seed: int, submission_path: str, sha256: str,
                  limits: dict, duration_s: float, note: str = "", integrity=(),
-                 integrity_policy: str = "report") -> dict:
+                 integrity_policy: str = "report", layout: dict | None = None) -> dict:
     """`integrity`: finding entries (micrograde.integrity.Findings.to_list()). Under the
     "zero" policy a flagged submission scores 0 on every check; statuses and feedback stay,
     so the instructor still sees what the code did."""
@@ -55,6 +55,8 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
         "integrity": integrity,
         "integrity_policy": integrity_policy,
     }
+    if layout is not None:
+        report["layout"] = layout
     if zeroed:
         note = f"{note}; {ZEROED}" if note else ZEROED
     if note:

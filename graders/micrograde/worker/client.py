@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .. import submission as submission_files
+from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from . import isolation, processes
 from .limits import Limits
@@ -57,7 +58,7 @@ def describe_exit(code: int, limits: Limits) -> str:
 class Sandbox:
     """One submission's worker, restarted whenever it times out, crashes or talks garbage."""
 
-    def __init__(self, submission, limits: Limits | None = None):
+    def __init__(self, submission, limits: Limits | None = None, layout=None):
         self.limits = limits or Limits()
         self.submission = submission_files.check_folder(submission)
         self.uid = _fresh_uid() if isolation.is_root() else None
@@ -65,6 +66,12 @@ class Sandbox:
         os.chmod(self.rundir, 0o711)
         self.copy = self.rundir / "submission"
         submission_files.copy(self.submission, self.copy)
+        # Where each contract name is (static discovery; nothing of the submission runs here).
+        self.layout = layout if layout is not None else discover_layout(self.submission)
+        for rel, text in self.layout.generated.items():  # notebooks' definitions, as modules
+            target = self.copy / rel
+            if target.parent.is_dir() and not target.exists():
+                target.write_text(text)
         self.scratch = self.rundir / "scratch"
         self.scratch.mkdir()
         if self.uid is not None:
@@ -93,6 +100,7 @@ class Sandbox:
             "hold": str(self.rundir / "hold"),
             "kit_package_dir": PACKAGE_PARENT,
             "poisoned": self.poisoned,
+            "layout": self.layout.worker_config(),
         })
 
     def _hidden_paths(self) -> list[str]:
