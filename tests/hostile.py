@@ -436,3 +436,118 @@ def cases(kit: str) -> list[Case]:
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
                  "never loads it and, as root, the kit's folders are hidden)"),
     ]
+
+
+# -- attacks on a whole batch: the working directory, classmates, secrets -------------------
+# Graded through `micrograde batch` (tests/test_hostile.py), not one submission at a time.
+
+# Class 3. A student folder named like the kit, in the folder an instructor runs
+# `micrograde batch .` from. A sound grader never imports it: its children are started so
+# that the working directory is not on their import path. `__MARK__` is the evidence file.
+KIT_SHADOW = """
+import os
+with open("__MARK__", "a") as _f:
+    _f.write(f"imported as uid {os.getuid()}\\n")
+"""
+KIT_SHADOW_FILES = {"micrograde/__init__.py": KIT_SHADOW, "micrograde/__main__.py": KIT_SHADOW,
+                    "pytest.py": KIT_SHADOW, "micrograde/cli/__init__.py": KIT_SHADOW}
+
+# Classes 2 and 7. Looks for the batch's secrets wherever a process could read them: every
+# command line and environment in /proc, and the argument files they name. It prints only
+# what mentions "seed" or the batch's folder (`__TOKEN__`), so the evidence fits the
+# captured output, and always prints how many processes it could see. A sound grader: the
+# worker sees only its own processes, and no secret is on any command line.
+SNOOP_SECRETS = """
+import os as _os
+_seen, _found = 0, []
+for _pid in _os.listdir("/proc"):
+    if not _pid.isdigit():
+        continue
+    _seen += 1
+    for _what in ("cmdline", "environ"):
+        try:
+            with open(f"/proc/{_pid}/{_what}", "rb") as _f:
+                _text = _f.read()
+        except OSError:
+            continue
+        for _arg in _text.split(b"\\0"):
+            if _arg.startswith(b"@"):
+                try:
+                    with open(_arg[1:], "rb") as _f:
+                        _text += b"\\0" + _f.read()
+                except OSError:
+                    pass
+        if b"seed" in _text.lower() or b"__TOKEN__" in _text:
+            _found.append(f"{_pid}/{_what}: {_text[:300]!r}")
+print(f"snooped {_seen} processes")
+for _line in _found:
+    print("SECRET", _line)
+"""
+
+# Class 2. Alice leaves a package for a classmate graded after her in every place two
+# workers might share: each world-writable folder of the machine (read from the mount
+# table, and the usual ones), and a SysV shared-memory segment with a known key. Bob's
+# __neg__ is broken; if he finds Alice's package he uses it, and his neg check passes.
+# A sound grader: Bob finds nothing, and nothing of Alice's outlives her worker.
+HANDOFF_DROP = """
+import ctypes as _ct, os as _os
+_package = b"def neg(self):\\n    return self * -1\\n"
+_folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run", "/var/lock"}
+try:
+    with open("/proc/self/mountinfo") as _f:
+        _folders |= {_line.split()[4] for _line in _f}
+except OSError:
+    pass
+for _folder in sorted(_folders):
+    try:
+        with open(_os.path.join(_folder, "__TOKEN__.py"), "wb") as _f:
+            _f.write(_package)
+    except OSError:
+        pass
+_libc = _ct.CDLL(None, use_errno=True)
+_id = _libc.shmget(__SHM_KEY__, 4096, 0o1666)          # IPC_CREAT | 0666
+if _id >= 0:
+    _libc.shmat.restype = _ct.c_void_p
+    _addr = _libc.shmat(_id, None, 0)
+    if _addr not in (None, _ct.c_void_p(-1).value):
+        _ct.memmove(_addr, _package, len(_package))
+"""
+
+HANDOFF_PICKUP = """
+import ctypes as _ct, os as _os
+_found = None
+_folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run", "/var/lock"}
+try:
+    with open("/proc/self/mountinfo") as _f:
+        _folders |= {_line.split()[4] for _line in _f}
+except OSError:
+    pass
+for _folder in sorted(_folders):
+    try:
+        with open(_os.path.join(_folder, "__TOKEN__.py")) as _f:
+            _found = (_folder, _f.read())
+            break
+    except OSError:
+        pass
+if _found is None:
+    _libc = _ct.CDLL(None, use_errno=True)
+    _id = _libc.shmget(__SHM_KEY__, 4096, 0)
+    if _id >= 0:
+        _libc.shmat.restype = _ct.c_void_p
+        _addr = _libc.shmat(_id, None, 0)
+        if _addr not in (None, _ct.c_void_p(-1).value):
+            _found = ("shm", _ct.string_at(_addr, 40).split(b"\\0")[0].decode())
+print(f"pickup: {_found[0] if _found else 'nothing'}")
+if _found:
+    _ns = {}
+    exec(_found[1], _ns)
+    Value.__neg__ = _ns["neg"]
+"""
+
+ENGINE_END = "        for node in reversed(order):\n            node._backward()\n"
+BROKEN_NEG = ("engine", "out = Value(-self.data, (self,), \"neg\")", "out = Value(self.data, (self,), \"neg\")")
+
+
+def at_engine_end(code: str):
+    """A patch that runs `code` at import of engine.py, once Value is defined."""
+    return ("engine", ENGINE_END, ENGINE_END + "\n\n" + textwrap.dedent(code).strip("\n") + "\n")

@@ -265,12 +265,25 @@ def test_batch_folder_and_zip_give_identical_gradebooks_and_reruns_reuse(tmp_pat
     assert (out1 / "reports" / "bob.json").stat().st_mtime_ns != mtimes["bob.json"]
 
 
+def _arguments(proc: Path) -> bytes:
+    """A process's command line, with the argument files it names (`@FILE`) read in: the
+    kit passes its paths to its children in such files, not on the command line."""
+    argv = (proc / "cmdline").read_bytes().split(b"\0")
+    for arg in argv:
+        if arg.startswith(b"@"):
+            try:
+                argv.append(Path(os.fsdecode(arg[1:])).read_bytes())
+            except OSError:
+                pass
+    return b"\0".join(argv)
+
+
 def _running_with(text: str) -> list:
-    """Processes whose command line mentions `text` (here: this test's own temp folder)."""
+    """Processes whose arguments mention `text` (here: this test's own temp folder)."""
     pids = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and text.encode() in (proc / "cmdline").read_bytes():
+            if proc.name.isdigit() and text.encode() in _arguments(proc):
                 pids.append(int(proc.name))
         except OSError:
             pass

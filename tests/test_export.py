@@ -148,7 +148,7 @@ def test_junit_is_valid_xml_with_the_right_counts():
     out = cases["test_mul_backward"].find("system-out").text
     assert "\\x1b[31m" in out and "\\x00" in out  # control characters kept visible, not raw
     props = {p.get("name"): p.get("value") for p in m1.iter("property")}
-    assert props["seed"] == "1234" and props["score"] == "2"
+    assert props["seed"] == "private" and props["score"] == "2"
 
 
 # --- CSV and terminal table ----------------------------------------------------------
@@ -222,3 +222,21 @@ def test_export_schema_violation_is_located(tmp_path, capsys):
     path.write_text(json.dumps(report))
     assert main(["export", str(path), "--format", "junit"]) == 2
     assert "tests/0/status" in cli_error_line(capsys, "export")
+
+
+# --- What students may read -----------------------------------------------------------
+
+def test_student_visible_exports_show_no_private_seed():
+    report = make_report(seed=918273645)
+    texts = [gradescope.render(report), markdown.render(report), junit.render(report)]
+    assert not any("918273645" in text for text in texts)
+    public = make_report(seed=2026)  # the kit's public seed stays shown: students replay with it
+    assert "2026" in gradescope.to_results(public)["output"]
+
+
+def test_terminal_text_has_no_control_sequence_left():
+    from micrograde.report.text import terminal
+
+    shown = terminal("21/25\x1b[2J\x1b[H\rm1  25 / 25\x07\x9b")
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f for c in shown)
+    assert "\\x1b[2J" in shown and "\\r" in shown

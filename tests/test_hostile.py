@@ -6,17 +6,22 @@ points from exactly the checks that touch the bad function; leave no process of 
 submission alive; and keep its report and its own files untouched, also after the run.
 """
 import os
+import random
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from corpus import by_name, grade, patched_reference
-from hostile import FAST_LIMITS, FORK_BURST, PWNED, WORKER_MARKER, at_function_start, cases
+from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_PICKUP, KIT_SHADOW, KIT_SHADOW_FILES,
+                     PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
+from micrograde.cli.limits import limit_flags
 from micrograde.checks import single_op
 from micrograde.judge import LOCAL
 from micrograde.report import load_report, validate_report
@@ -186,17 +191,22 @@ def test_non_root_sandbox_still_kills_detached_children(tmp_path, monkeypatch):
     assert submission_processes(submission) == []
 
 
-def _pytest_child(report_path: Path):
-    """The pid of the pytest process grading into report_path, once it runs."""
-    wanted = {str(report_path).encode(), b"--report=" + str(report_path).encode()}
+def _pytest_child():
+    """The pid of the pytest process grading for this test process, once it runs.
+
+    Its command line names no report (the paths are secrets of the run): it is our child
+    whose command line loads the kit's pytest plugin.
+    """
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
+                with open(f"/proc/{name}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
                 with open(f"/proc/{name}/cmdline", "rb") as f:
                     argv = f.read().split(b"\0")
-            except OSError:
+            except (OSError, ValueError, IndexError):
                 continue
-            if b"pytest" in argv and wanted & set(argv):
+            if ppid == os.getpid() and b"micrograde.pytest_options" in argv:
                 return int(name)
     return None
 
@@ -215,7 +225,7 @@ def test_supervisor_fails_closed_when_the_grading_process_is_killed(tmp_path):
     deadline = time.monotonic() + 60
     killed = False
     while time.monotonic() < deadline and thread.is_alive() and not killed:
-        pid = _pytest_child(report_path)
+        pid = _pytest_child()
         if pid and report_path.exists():  # collected, the fail-closed "incomplete" report is there
             os.kill(pid, signal.SIGKILL)
             killed = True
@@ -258,3 +268,83 @@ def test_a_worker_cannot_reach_the_network(tmp_path):
         assert answer.startswith("blocked"), answer
         with pytest.raises(socket.timeout):
             server.accept()
+
+
+# -- a whole batch: the working directory, secrets, classmates --------------------------------
+
+def _batch(src, out, **kwargs):
+    from micrograde.batch.runner import run_batch
+
+    return run_batch(src, out, jobs=1, milestones=["m1"], progress=False, log=lambda message: None,
+                     limit_args=limit_flags(LIMITS), **kwargs)
+
+
+def _outputs(report) -> str:
+    return "\n".join(t.get("output", "") for t in report["tests"])
+
+
+def test_batch_run_from_inside_src_never_imports_a_student_folder(tmp_path, monkeypatch):
+    """Class 3: `micrograde batch .` from inside SRC, which holds a folder named micrograde/."""
+    src, mark = tmp_path / "class", tmp_path / "imported"
+    patched_reference(src / "alice")
+    for rel, text in KIT_SHADOW_FILES.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(KIT_SHADOW.replace("__MARK__", str(mark)))
+    monkeypatch.chdir(src)
+    result = _batch(".", tmp_path / "out")
+    assert not mark.exists(), "a kit child imported a student's folder: " + mark.read_text()
+    report = next(r for name, r, _ in result.outcomes if name == "alice")
+    assert report["score"] == report["max_score"]
+
+
+def test_a_batch_shows_no_secret_to_its_submissions(tmp_path):
+    """Classes 2 and 7: no seed or batch path in any command line a worker can read."""
+    token = f"classroom{uuid.uuid4().hex[:12]}"
+    seed = random.SystemRandom().randrange(10 ** 8, 10 ** 9)
+    src = tmp_path / token / "src"
+    patched_reference(src / "alice", [at_engine_end(SNOOP_SECRETS.replace("__TOKEN__", token))])
+    result = _batch(src, tmp_path / token / "out", seed=seed)
+    report = result.outcomes[0][1]
+    assert report["seed"] == seed and report["score"] == report["max_score"]
+    printed = _outputs(report)
+    assert "snooped" in printed, "the snooping code never ran: this test proves nothing"
+    # Other gradings may run on this machine (CI, teammates): only this batch's secrets count.
+    assert str(seed) not in printed and token not in printed, printed
+
+
+@pytest.mark.xfail(strict=True, reason="workers share /run/lock and SysV IPC until they get their own namespaces")
+def test_classmates_in_a_batch_cannot_pass_anything_to_each_other(tmp_path):
+    """Class 2: Alice drops a package in every shared place; Bob, graded next, looks for it."""
+    token = f"handoff{uuid.uuid4().hex[:12]}"
+    key = random.SystemRandom().randrange(1 << 20, 1 << 30)
+    src = tmp_path / "src"
+    patched_reference(src / "alice", [at_engine_end(HANDOFF_DROP.replace("__TOKEN__", token)
+                                                    .replace("__SHM_KEY__", str(key)))])
+    patched_reference(src / "bob", [BROKEN_NEG, at_engine_end(HANDOFF_PICKUP.replace("__TOKEN__", token)
+                                                              .replace("__SHM_KEY__", str(key)))])
+    try:
+        result = _batch(src, tmp_path / "out")
+    finally:
+        left, segments = _clean_up_handoff(token, key)
+    reports = {name: report for name, report, _ in result.outcomes}
+    assert "pickup: nothing" in _outputs(reports["bob"]), _outputs(reports["bob"])[:2000]
+    assert by_name(reports["bob"])["test_neg_flips_value_and_gradient"]["score"] == 0
+    assert reports["alice"]["score"] == reports["alice"]["max_score"]
+    assert "pickup" in _outputs(reports["bob"]), "the pickup code never ran: this test proves nothing"
+    # Nothing of Alice's outlived her worker: no file in a shared folder, no shm segment.
+    assert left == [], "files of a worker outlived it in shared folders"
+    assert segments == [], "a shared-memory segment outlived the worker"
+
+
+def _clean_up_handoff(token: str, key: int):
+    """Remove what the handoff attack left on this machine; return what that was."""
+    with open("/proc/self/mountinfo") as f:
+        folders = {line.split()[4] for line in f} | {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run"}
+    left = [p for p in (Path(f) / f"{token}.py" for f in folders) if p.is_file()]
+    for path in left:
+        path.unlink()
+    with open("/proc/sysvipc/shm") as f:
+        segments = [line.split()[1] for line in list(f)[1:] if int(line.split()[0]) == key]
+    for shmid in segments:
+        subprocess.run(["ipcrm", "-m", shmid], check=False)
+    return left, segments

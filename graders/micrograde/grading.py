@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import rubric
+from . import children, rubric
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .report import load_report, write_report
@@ -71,18 +71,21 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         raise UsageError(f"--integrity must be one of {', '.join(INTEGRITY_POLICIES)}, not {integrity_policy!r}")
     limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
     report_path = Path(report_path).resolve()
-    # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
-    # Option values joined with "=" so that no path can be taken for a test path.
-    cmd = [sys.executable, "-m", "pytest", "-p", "micrograde.pytest_options",
-           "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
-           *(str(GRADERS / m) for m in milestones),
-           f"--submission={submission}", f"--report={report_path}", f"--seed={seed}",
-           f"--integrity={integrity_policy}",
-           *limit_flags(limits)]
     # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
     # files), removed below even when the grading process was killed before its own clean-up.
     scratch = tempfile.mkdtemp(prefix="micrograde-grading-")
     os.chmod(scratch, 0o711)  # the workers' uids pass through to their own run folders
+    # The seed and the paths are secrets of the run (a private seed, a batch's SRC and OUT):
+    # they go to pytest in a file only we may read (pytest's @file), never on a command
+    # line, which any process may read in /proc. Option values joined with "=" so that no
+    # path can be taken for a test path.
+    secrets = children.secret_arguments(scratch, [f"--submission={submission}", f"--report={report_path}",
+                                                  f"--seed={seed}"])
+    # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
+    cmd = [*children.pytest_command(), "-p", "micrograde.pytest_options",
+           "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+           *(str(GRADERS / m) for m in milestones), secrets, f"--integrity={integrity_policy}",
+           *limit_flags(limits)]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch,
            "TMPDIR": scratch}
     try:

@@ -16,6 +16,7 @@ from . import submission as submission_files
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
+from .report.text import terminal
 from .worker import Limits, Sandbox
 from .errors import NotASubmission, ProbeError, SubmissionError
 from .layout import LayoutError
@@ -204,20 +205,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             if not_found_name(t):
                 continue  # said once above, and where the grader looked is at the top
             terminalreporter.write_line(f"{t['milestone']} {t['name']} [{t['status']}]", bold=True)
-            lines = t["feedback"].splitlines() or ["(no feedback)"]
+            # The feedback quotes the submission (messages, reprs): escaped, so that no
+            # control sequence can redraw the terminal, the points table below included.
+            lines = terminal(t["feedback"]).splitlines() or ["(no feedback)"]
             for line in lines[:FEEDBACK_LINES]:
                 terminalreporter.write_line(f"    {line}")
             if len(lines) > FEEDBACK_LINES:
                 terminalreporter.write_line(f"    ... ({len(lines) - FEEDBACK_LINES} more lines in the report)")
     for t in report["tests"]:
         if t.get("warning"):
-            terminalreporter.write_line(f"warning: {t['name']}: {t['warning']}", yellow=True)
+            terminalreporter.write_line(f"warning: {t['name']}: {terminal(t['warning'])}", yellow=True)
     if report["integrity"]:
         terminalreporter.write_sep("=", "integrity: flagged for review")
         for line in integrity_lines(report):
-            terminalreporter.write_line(line, yellow=True)
+            terminalreporter.write_line(terminal(line), yellow=True)
     terminalreporter.write_sep("=", "micrograde score")
     terminalreporter.write_line(render_table(report))
     if lost:
-        terminalreporter.write_line(f"\nStart here: {lost[0]['name']}: {lost[0]['feedback'].splitlines()[0]}")
+        first = (terminal(lost[0]["feedback"]).splitlines() or ["(no feedback)"])[0]
+        terminalreporter.write_line(f"\nStart here: {lost[0]['name']}: {first}")
     terminalreporter.write_line(f"report: {grading.report_path}")

@@ -2,14 +2,16 @@
 then write the gradebook, the summary table and the summary plot."""
 import concurrent.futures as cf
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .. import __version__
+from .. import __version__, children
 from .. import submission as submission_files
 from ..errors import ReportError, SourceError
 from ..report import load_report
@@ -36,14 +38,22 @@ def _grade_one(sub, out, seed, milestones, limit_args, integrity_policy="report"
     report_path = out / "reports" / f"{sub.name}.json"
     log_path = out / "logs" / f"{sub.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "micrograde", "grade", str(sub.path), "--json", str(report_path),
-           "--seed", str(seed), f"--integrity={integrity_policy}", *limit_args]
-    if milestones:
-        cmd += ["--milestone", *milestones]
-    # The grading output goes to a log per submission: parallel runs would interleave on
-    # the terminal, and the log is what an instructor reads when a grade looks odd.
-    with open(log_path, "wb") as log:
-        code = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT).returncode
+    # The submission's and the report's paths and the seed in a file only we may read,
+    # not on the child's command line; isolated, from a fixed folder: see `children`.
+    private = tempfile.mkdtemp(prefix="micrograde-batch-")
+    try:
+        secrets = children.secret_arguments(private, [str(Path(sub.path).resolve()), "--json",
+                                                      str(report_path.resolve()), "--seed", str(seed)])
+        cmd = [*children.micrograde_command(), "grade", secrets, f"--integrity={integrity_policy}", *limit_args]
+        if milestones:
+            cmd += ["--milestone", *milestones]
+        # The grading output goes to a log per submission: parallel runs would interleave on
+        # the terminal, and the log is what an instructor reads when a grade looks odd.
+        with open(log_path, "wb") as log:
+            code = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                  cwd=private).returncode
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     try:
         report = load_report(report_path)
     except ReportError:

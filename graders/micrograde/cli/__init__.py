@@ -12,6 +12,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="micrograde",
         description="Grade build-micrograd-from-scratch submissions.",
+        # `micrograde grade @FILE` reads arguments from FILE, one a line: how a batch passes
+        # a private seed and paths to its children without putting them on a command line.
+        fromfile_prefix_chars="@",
     )
     from .. import __version__
     parser.add_argument("--version", action="version", version=f"micrograde {__version__}")

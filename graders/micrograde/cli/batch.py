@@ -29,6 +29,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..batch.runner import run_batch
+    from ..report.text import terminal
 
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
@@ -45,7 +46,8 @@ def run(args) -> int:
     if problems:
         print(f"\nnot graded ({len(problems)}; see the status column of grades.csv):")
         for name, problem in problems[:20]:
-            print(f"  {name}: {problem}")
+            # Entry names come from the students' uploads: escaped like any of their text.
+            print(f"  {terminal(name)}: {terminal(problem)}")
         if len(problems) > 20:
             print(f"  ... and {len(problems) - 20} more")
     print(f"\ngradebook: {out / 'grades.csv'}\nreports:   {out / 'reports'}\nplot:      {out / 'summary.png'}")

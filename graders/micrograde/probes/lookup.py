@@ -158,7 +158,7 @@ def describe(exc: BaseException) -> dict:
     except BaseException:
         message = "<the exception's message could not be read>"
     return {
-        "type": type(exc).__name__,
+        "type": type(exc).__name__[:200],
         "message": message[:2000],
         "traceback": _own_frames(exc.__traceback__),
     }

@@ -3,6 +3,7 @@ import datetime
 
 from .. import __version__
 from .. import rubric
+from ..untrusted import cap
 
 NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
 INTEGRITY_POLICIES = ("report", "zero")
@@ -10,11 +11,13 @@ ZEROED = "scored 0 under --integrity zero: the submission is flagged for review 
 
 
 def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str = "", warning: str = "") -> dict:
-    entry = {"status": status, "feedback": feedback, "duration_s": round(max(duration_s, 0.0), 3)}
+    # Feedback and output carry the submission's own text: capped here, where every check's
+    # result is made, whatever path the text took to get here.
+    entry = {"status": status, "feedback": cap(feedback), "duration_s": round(max(duration_s, 0.0), 3)}
     if output:
-        entry["output"] = output
+        entry["output"] = cap(output)
     if warning:
-        entry["warning"] = warning
+        entry["warning"] = cap(warning)
     return entry
 
 

@@ -9,7 +9,7 @@ import json
 import math
 
 from .csv_row import ALL_MILESTONES, number
-from .text import visible
+from .text import seed_label, visible
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -26,7 +26,7 @@ def _test_output(test: dict) -> str:
 
 
 def _summary(report: dict) -> str:
-    lines = [f"micrograde {report['kit_version']}, seed {report['seed']}: "
+    lines = [f"micrograde {report['kit_version']}, seed {seed_label(report['seed'])}: "
              f"{number(report['score'])} / {number(report['max_score'])} points."]
     for m in ALL_MILESTONES:
         if m in report["milestones"]:

@@ -5,7 +5,7 @@ No micrograde status means "not run", so <skipped> is never emitted."""
 import xml.etree.ElementTree as ET
 
 from .csv_row import ALL_MILESTONES, number
-from .text import visible as clean
+from .text import seed_label, visible as clean
 
 FAILURE = {"failed", "missing"}
 ERROR = {"error", "timeout"}
@@ -35,7 +35,7 @@ def to_element(report: dict) -> ET.Element:
         tests = [t for t in report["tests"] if t["milestone"] == m]
         suite = ET.SubElement(root, "testsuite", {"name": m, **_counts(tests)})
         props = ET.SubElement(suite, "properties")
-        for key, value in (("kit_version", report["kit_version"]), ("seed", report["seed"]),
+        for key, value in (("kit_version", report["kit_version"]), ("seed", seed_label(report["seed"])),
                            ("submission_sha256", report["submission"]["sha256"]),
                            ("score", number(report["milestones"][m]["score"])),
                            ("max_score", number(report["milestones"][m]["max_score"]))):

@@ -3,7 +3,7 @@ table per milestone, and the feedback of every check that lost points."""
 import re
 
 from .csv_row import ALL_MILESTONES, number
-from .text import visible
+from .text import seed_label, visible
 
 # GitHub caps a step summary at 1 MiB; long captured output is cut so feedback still fits.
 OUTPUT_LIMIT = 2000
@@ -34,7 +34,7 @@ def _table(header, rows, align) -> list:
 
 def render(report: dict) -> str:
     out = [f"## micrograde: {number(report['score'])} / {number(report['max_score'])} points", ""]
-    out.append(f"Kit {report['kit_version']} · seed {report['seed']} · "
+    out.append(f"Kit {report['kit_version']} · seed {seed_label(report['seed'])} · "
                f"submission `{report['submission']['sha256'][:12]}` · "
                f"{report['duration_s']:.1f} s")
     out.append("")

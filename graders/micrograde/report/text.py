@@ -13,3 +13,18 @@ def visible(text) -> str:
         c = ord(m.group())
         return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
     return _UNPRINTABLE.sub(esc, str(text))
+
+
+def terminal(text) -> str:
+    """`visible`, and a carriage return escaped too: on a terminal it rewinds the line, and
+    what follows could overwrite the points table the line belongs to."""
+    return visible(text).replace("\r", "\\r")
+
+
+def seed_label(seed) -> str:
+    """The seed as exports that students may read show it: the kit's public seed by its
+    number, any other one as "private" (knowing it, a student could replay the official
+    examples in advance). The report itself keeps the number, for the instructor."""
+    from ..grading import DEFAULT_SEED
+
+    return str(seed) if seed == DEFAULT_SEED else "private"

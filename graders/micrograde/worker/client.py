@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
+from ..untrusted import cap, capped
 from . import isolation, processes
 from .limits import Limits
 from .output import OutputLog
@@ -22,6 +23,8 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); from micrograde.worker.main import run; run()"
 STARTUP_TIMEOUT_S = 60.0
+TYPE_NAME_CAP = 200
+TRACEBACK_LINES = 40
 
 
 def _fresh_uid() -> int:
@@ -223,6 +226,11 @@ class Sandbox:
             raise WorkerCrashed(f"{what}: the worker's answer was not plain data ({e})") from None
 
     def _result(self, frame: dict, what: str):
+        try:
+            frame = capped(frame)
+        except RecursionError:
+            self._kill()
+            raise WorkerCrashed(f"{what}: the worker's answer was nested too deeply to be plain data") from None
         if "ok" in frame:
             return frame["ok"]
         if "missing" in frame:
@@ -237,7 +245,8 @@ class Sandbox:
             raise MissingName(f"{what}: not implemented yet ({error.get('message') or 'NotImplementedError'})")
         if error.get("type") == "KitError":
             raise KitError(str(error.get("message")))
-        raise SubmissionError(str(error.get("type")), str(error.get("message", "")), lines)
+        # A class name is an identifier: a long one is an attack on the report, not a name.
+        raise SubmissionError(cap(error.get("type"), TYPE_NAME_CAP), str(error.get("message", "")), lines[-TRACEBACK_LINES:])
 
     def take_output(self) -> str:
         return self.output.take()

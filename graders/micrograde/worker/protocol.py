@@ -74,3 +74,5 @@ class FrameReader:
             return json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ProtocolError(f"not JSON: {e}") from None
+        except RecursionError:
+            raise ProtocolError("JSON nested too deeply") from None

@@ -1,0 +1,31 @@
+"""Text that comes from a submission, cut to a size the grader can afford to keep.
+
+No imports beyond the standard library: the worker's client (in the grader) uses it.
+"""
+
+# Every text that comes from a submission (feedback, exception type names, reprs, what it
+# printed) is cut to this before the grader keeps it: a 15 MB class name must not become a
+# gigabyte report, nor gigabytes of grader memory.
+TEXT_CAP = 64 * 1024
+CUT = "\n[... {} characters left out ...]\n"
+
+
+def cap(text, limit: int = TEXT_CAP) -> str:
+    """`text` cut to at most about `limit` characters, keeping its head and its tail."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    half = max(limit // 2 - len(CUT), 0)
+    return text[:half] + CUT.format(len(text) - 2 * half) + text[len(text) - half:]
+
+
+def capped(data, limit: int = TEXT_CAP):
+    """Plain data (an answer of the worker) with every string in it cut by `cap`."""
+    if isinstance(data, str):
+        return cap(data, limit)
+    if isinstance(data, list):
+        return [capped(x, limit) for x in data]
+    if isinstance(data, dict):
+        return {cap(k, limit): capped(v, limit) for k, v in data.items()}
+    return data
+
