@@ -551,3 +551,75 @@ BROKEN_NEG = ("engine", "out = Value(-self.data, (self,), \"neg\")", "out = Valu
 def at_engine_end(code: str):
     """A patch that runs `code` at import of engine.py, once Value is defined."""
     return ("engine", ENGINE_END, ENGINE_END + "\n\n" + textwrap.dedent(code).strip("\n") + "\n")
+
+# -- integrity findings: what the static scan must flag ------------------------------------
+# (rule, code, why). A sound grader reports `rule` for `code`, read statically (never run),
+# with its file and line, however the construct is spelled: imports renamed, names
+# computed from pieces, reached through getattr, __dict__, __builtins__ or strings.
+INTEGRITY_SNIPPETS = [
+    ("frame_introspection", "import sys\nframe = sys._getframe(1)", "the probe's locals are on the caller's frame"),
+    ("frame_introspection", "import inspect as i\nfor f in i.stack():\n    pass", "inspect, renamed"),
+    ("frame_introspection", "def f(e):\n    return e.__traceback__.tb_frame.f_back.f_locals", "frames via a traceback"),
+    ("frame_introspection", "import sys\ngrab = getattr(sys, '_get' + 'frame')", "name split in two"),
+    ("frame_introspection", "from sys import _getframe as g", "from-import under another name"),
+    ("gc_walk", "import gc\nfor o in gc.get_objects():\n    pass", "every live object: the protocol's included"),
+    ("gc_walk", "from gc import get_referrers", "from-import"),
+    ("ctypes", "import ctypes\nctypes.memmove(0, 0, 0)", "raw memory"),
+    ("ctypes", "from ctypes import pythonapi", "from-import"),
+    ("proc_filesystem", "cmd = open('/proc/1/cmdline').read()", "another process's command line"),
+    ("proc_filesystem", "pid = 7\npath = f'/proc/{pid}/environ'", "an f-string"),
+    ("proc_filesystem", "import os\nparent = os.getppid()", "finding the grader"),
+    ("raw_fd_io", "import os\nos.write(1, b'{}')", "writing to the protocol's descriptor"),
+    ("raw_fd_io", "import os as o\no.dup2(3, 1)", "renamed os"),
+    ("raw_fd_io", "pipe = open(3, 'wb')", "open() of a descriptor number"),
+    ("raw_fd_io", "import sys\nrequest = sys.stdin.readline()", "stealing the probe requests"),
+    ("patch_modules", "import sys\nsys.modules['micrograde.probes.registry'].PROBES.clear()", "sys.modules"),
+    ("patch_modules", "import builtins\nbuiltins.abs = lambda x: 0.0", "builtins"),
+    ("patch_modules", "import math\nmath.isclose = lambda *a, **k: True", "the stdlib, patched"),
+    ("patch_modules", "import random\nsetattr(random, 'seed', print)", "patched through setattr"),
+    ("kit_import", "import micrograde.trusted.mlp", "the grader's own arithmetic"),
+    ("kit_import", "from _pytest import runner", "pytest internals"),
+    ("kit_import", "import hypothesis", "hypothesis"),
+    ("kit_import", "name = 'micro' + 'grade.probes'", "the kit's name, assembled"),
+    ("process_spawn", "import subprocess\nsubprocess.run(['id'])", "subprocess"),
+    ("process_spawn", "import os\nos.system('id')", "os.system"),
+    ("process_spawn", "import os\npid = os.fork()", "fork"),
+    ("network", "import socket\ns = socket.socket()", "socket"),
+    ("network", "from urllib.request import urlopen", "urllib"),
+    ("threads", "import threading\nthreading.Thread(target=print).start()", "a thread"),
+    ("signals", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)", "ignoring the grader's signals"),
+    ("signals", "import os\nos.kill(1, 9)", "os.kill"),
+    ("outside_files", "text = open('/work/main/reference/micrograd/engine.py').read()", "the solution by path"),
+    ("outside_files", "from pathlib import Path\nsrc = Path(__file__).parent / '..' / '..' / 'alice'", "a classmate's folder"),
+    ("outside_files", "import os\nos.chdir('..')", "chdir"),
+    ("dynamic_import", "m = __import__('o' + 's')", "__import__"),
+    ("dynamic_import", "import importlib\nm = importlib.import_module('json')", "importlib"),
+    ("dynamic_code", "exec('x = 1')", "exec"),
+    ("dynamic_code", "f = eval", "eval passed around"),
+    ("dynamic_code", "import base64\ncode = base64.b64decode('eD0x')", "decoding a payload"),
+    ("dynamic_code", "import codecs\nsrc = codecs.decode('vzcbeg bf', 'rot13')", "rot13"),
+    ("dynamic_code", "import marshal\nmarshal.loads(b'')", "marshal"),
+    ("computed_attribute", "def reach(obj, name):\n    return getattr(obj, name)", "getattr by a computed name"),
+    ("computed_attribute", "def put(obj, name):\n    setattr(obj, name, 1)", "setattr by a computed name"),
+    ("computed_attribute", "import sys\ndef f(k):\n    return sys.__dict__[k]", "__dict__ by a computed key"),
+    ("computed_attribute", "from functools import reduce\nreduce(getattr, ['a', 'b'], object)", "getattr as a value"),
+    ("computed_attribute", "g = globals()", "the module namespace"),
+    ("computed_attribute", "n = bytes([95, 103]).decode()\nv = object.__getattribute__(n, n)", "object.__getattribute__"),
+    ("dunder_walk", "subs = ().__class__.__bases__[0].__subclasses__()", "the classic sandbox escape"),
+    ("dunder_walk", "def f():\n    pass\ng = f.__globals__['__builtins__']", "__globals__"),
+    ("dunder_walk", "b = __builtins__", "__builtins__ by name"),
+    ("unscannable", "def broken(:\n    pass", "a file the scan cannot parse"),
+]
+
+# The empty template whose package, at import, swaps two probes for its own answers (the
+# worker-takeover class of attack in miniature). Whether or not the swap works, a sound
+# grader flags it: statically (sys.modules, the kit's module named) and, if the forged
+# answers pass, as a contradiction (every M1 function is a stub, yet M1 checks passed).
+FORGE_PROBES_FROM_STUBS = """
+
+import sys as _s
+_reg = _s.modules.get("micrograde.probes.registry")
+if _reg is not None:
+    _reg.PROBES["engine.construct"] = lambda data: {"data": float(data), "grad": 0.0}
+    _reg.PROBES["engine.repr"] = lambda data, grad: f"Value(data={data}, grad={grad})"
+"""

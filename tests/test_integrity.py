@@ -1,9 +1,13 @@
 """Integrity findings: the rule catalogue, the collector, and what findings do to a report."""
 import json
+import shutil
+import subprocess
 
 import pytest
 
-from micrograde import integrity
+from corpus import REFERENCE, TEMPLATE, grade
+from hostile import FAST_LIMITS, FORGE_PROBES_FROM_STUBS
+from micrograde import grading, integrity
 from micrograde.integrity import rules
 from micrograde.errors import ReportError
 from micrograde.report import validate_report
@@ -91,3 +95,43 @@ def test_runtime_evidence_is_recorded_for_the_report(monkeypatch):
     monkeypatch.setattr(integrity.findings, "RUNTIME", integrity.Findings())
     integrity.findings.record("worker_tampering", "the request loop was replaced")
     assert [f.rule for f in integrity.findings.RUNTIME] == ["worker_tampering"]
+
+
+def test_stub_contradiction_needs_every_found_function_of_the_milestone_to_be_a_stub():
+    passed = [{"name": "test_a", "milestone": "m4", "status": "passed", "max_score": 2}]
+    stubs = {"mse_loss": [True], "SGD.step": [True], "SGD.__init__": [True]}
+    [f] = integrity.stub_contradictions(stubs, passed)
+    assert f.rule == "stub_contradiction" and "M4" in f.detail and f.file is None
+    assert integrity.stub_contradictions({**stubs, "SGD.step": [True, False]}, passed) == []
+    assert integrity.stub_contradictions(stubs, [{**passed[0], "status": "failed"}]) == []
+    assert integrity.stub_contradictions(stubs, [{**passed[0], "max_score": 0}]) == []
+    assert integrity.stub_contradictions({}, passed) == []
+
+
+def test_stub_detection_reads_the_template_as_stubs_and_the_reference_as_code():
+    template = integrity.scan_submission(TEMPLATE).definitions
+    reference = integrity.scan_submission(REFERENCE).definitions
+    assert template["Value.__add__"] == [True] and template["mse_loss"] == [True]
+    assert reference["Value.__add__"] == [False]
+    assert not any(any(v) for v in reference.values())
+
+
+def test_forged_answers_on_stubs_are_flagged_in_the_report(tmp_path):
+    submission = tmp_path / "forger"
+    shutil.copytree(TEMPLATE, submission, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(submission / "micrograd" / "__init__.py", "a") as f:
+        f.write(FORGE_PROBES_FROM_STUBS)
+    report = grade(submission, tmp_path / "r.json", milestones=["m1"], limits=FAST_LIMITS)
+    rules_found = {f["rule"] for f in report["integrity"]}
+    assert {"patch_modules", "kit_import"} <= rules_found
+    # The forgery gains points only together with the finding that exposes it.
+    assert report["score"] == 0 or "stub_contradiction" in rules_found
+    zeroed = grading.grade(submission, tmp_path / "z.json", milestones=["m1"], limits=FAST_LIMITS,
+                           integrity_policy="zero", output=subprocess.DEVNULL)
+    assert zeroed["integrity"] == report["integrity"] and zeroed["score"] == 0
+
+
+def test_the_reference_grades_clean_and_zero_policy_keeps_its_score(tmp_path):
+    report = grading.grade(REFERENCE, tmp_path / "r.json", milestones=["m1"], integrity_policy="zero",
+                           output=subprocess.DEVNULL)
+    assert report["integrity"] == [] and report["score"] == report["max_score"] > 0

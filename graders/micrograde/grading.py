@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import children, rubric
+from . import children, integrity, rubric
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .report import load_report, write_report
@@ -43,6 +43,7 @@ def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limi
     report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
                           sha256=submission_files.sha256(submission), limits=limits.to_dict(),
                           duration_s=time.monotonic() - started, note=note,
+                          integrity=integrity.static_facts(submission).findings.to_list(),
                           integrity_policy=integrity_policy)
     write_report(report, report_path)
     return report

@@ -53,8 +53,8 @@ class Grading:
         # Where the submission's code is: read statically here, imported from there by the worker.
         self.layout = discover_layout(self.submission, config.getoption("layout"))
         self.integrity_policy = config.getoption("integrity")
-        # Findings about the submission itself; runtime evidence arrives in integrity.RUNTIME.
-        self.integrity = integrity.Findings()
+        # Read statically here, in the grading process; runtime evidence arrives in integrity.RUNTIME.
+        self.static = integrity.static_facts(self.submission)
         self.results: dict[str, dict] = {}
         self.milestones: list[str] = []
         self.sandbox: Sandbox | None = None
@@ -64,8 +64,11 @@ class Grading:
         return zlib.crc32(f"{self.seed}:{name}".encode())
 
     def findings(self) -> integrity.Findings:
-        found = integrity.Findings(self.integrity)
+        found = integrity.Findings(self.static.findings)
         found.extend(integrity.RUNTIME)
+        graded = [{"name": name, "milestone": m, "max_score": points, "status": self.results[name]["status"]}
+                  for m, name, points in rubric.checks(self.milestones) if name in self.results]
+        found.extend(integrity.stub_contradictions(self.static.definitions, graded))
         return found
 
     def write(self, note: str = "") -> dict:

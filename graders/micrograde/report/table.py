@@ -25,8 +25,6 @@ def integrity_lines(report: dict) -> list[str]:
     """One line per integrity finding, for instructors' text outputs (terminal, logs)."""
     lines = []
     for f in report["integrity"]:
-        where = f["file"] or "runtime"
-        if f["line"] is not None:
-            where += f":{f['line']}"
-        lines.append(f"{f['rule']}: {where}: {f['detail']}")
+        where = "" if f["file"] is None else f"{f['file']}:{f['line']}: " if f["line"] else f"{f['file']}: "
+        lines.append(f"{f['rule']}: {where}{f['detail']}")
     return lines

@@ -1,0 +1,206 @@
+"""The static integrity scan: every rule fires on hostile code, however it is spelled, and
+nothing fires on correct micrograd code written the many ways students write it."""
+import json
+
+import pytest
+
+from corpus import REFERENCE, TEMPLATE, patched_reference
+from hostile import INTEGRITY_SNIPPETS
+from micrograde import integrity
+from micrograde.integrity import rules, scan
+from micrograde.spec import KIT_ROOT
+from variants import VARIANTS
+
+# Correct code in the styles real students use: none of it may be flagged.
+STUDENT_STYLE = '''
+import math, random, os, sys, time, json, pickle, gc, logging, warnings, itertools, functools, operator
+import collections
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+import numpy as np
+import matplotlib
+import matplotlib.pyplot as plt
+from graphviz import Digraph
+from tqdm import tqdm
+
+sys.setrecursionlimit(10000)
+sys.path.append("..")
+gc.disable()
+random.seed(42)
+np.random.seed(0)
+plt.rcParams["figure.figsize"] = (8, 6)
+matplotlib.use("Agg")
+log = logging.getLogger(__name__)
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLOTS = Path(__file__).parent / "plots"
+
+
+class Value:
+    __slots__ = ("data", "grad", "_prev", "_op", "_backward", "label")
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = set(_children)
+        self._op = _op
+        self._backward = lambda: None
+        self.label = label
+
+    def __repr__(self):
+        return f"{type(self).__name__}(data={self.data}, grad={self.grad}) {self.__class__.__name__}"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    __radd__ = __add__
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+        def _backward():
+            self.grad += (1 - t ** 2) * out.grad
+        out._backward = _backward
+        return out
+
+    def label_or_default(self):
+        return getattr(self, "label", "") or ("leaf" if not hasattr(self, "_op") else self._op)
+
+
+def draw_dot(root, fmt="svg"):
+    dot = Digraph(format=fmt, graph_attr={"rankdir": "LR"})
+    dot.node(name=str(id(root)), label="{ %s | data %.4f | grad %.4f }" % (root.label, root.data, root.grad),
+             shape="record")
+    dot.node(name="op", label="/")
+    return dot
+
+
+def plot_losses(history, path="losses.png"):
+    os.makedirs("plots", exist_ok=True)
+    fig, ax = plt.subplots()
+    ax.plot(history)
+    fig.savefig(os.path.join(HERE, path))
+    plt.close(fig)
+    with open("history.json", "w") as f:
+        json.dump(history, f)
+    with open(PLOTS / "model.pkl", "wb") as f:
+        pickle.dump(history, f)
+
+
+def train(model, xs, ys, epochs=100, lr=0.05):
+    start = time.time()
+    history = []
+    for epoch in tqdm(range(epochs)):
+        total = functools.reduce(operator.add, [(model(x) - y) ** 2 for x, y in zip(xs, ys)])
+        history.append(total.data)
+        if epoch % 10 == 0:
+            print(f"epoch {epoch}: {total.data:.4f}", file=sys.stderr)
+            sys.stdout.flush()
+            warnings.warn("slow") if time.time() - start > 60 else None
+    gc.collect()
+    return history
+
+
+if __name__ == "__main__":
+    train(None, [], [])
+'''
+
+NOTEBOOK_CELLS = [
+    "%matplotlib inline\n!pip install graphviz\nimport math\nimport random",
+    "from micrograd.engine import Value\nfrom micrograd.nn import MLP",
+    "model = MLP(3, [4, 4, 1])\nprint(len(model.parameters()))\nmodel?",
+    "import os\nos.environ['PATH'] += os.pathsep + 'C:/Program Files/Graphviz/bin'",
+]
+
+
+def _rules(found) -> set:
+    return {f.rule for f in found}
+
+
+def _notebook(cells) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []} for c in cells]
+                      + [{"cell_type": "markdown", "source": "import ctypes  # prose, not code"}],
+                      "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.parametrize("folder", [REFERENCE, TEMPLATE, KIT_ROOT / "tests" / "layouts" / "karpathy"],
+                         ids=["reference", "template", "karpathy_layout"])
+def test_the_kits_own_submissions_have_no_findings(folder):
+    assert integrity.scan_submission(folder).findings.to_list() == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_correct_variants_have_no_findings(variant, tmp_path):
+    submission = patched_reference(tmp_path / "s", variant.patches)
+    assert integrity.scan_submission(submission).findings.to_list() == []
+
+
+def test_code_in_the_styles_students_write_has_no_findings(tmp_path):
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "everything.py").write_text(STUDENT_STYLE)
+    (tmp_path / "work.ipynb").write_text(_notebook(NOTEBOOK_CELLS))
+    assert integrity.scan_submission(tmp_path).findings.to_list() == []
+
+
+@pytest.mark.parametrize("rule,code,why", INTEGRITY_SNIPPETS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(INTEGRITY_SNIPPETS)])
+def test_each_hostile_construct_is_flagged_with_its_rule(rule, code, why):
+    found = scan.scan_python(code, "micrograd/engine.py")
+    assert rule in _rules(found), f"{why}: got {[(f.rule, f.detail) for f in found]}"
+    assert all(f.file == "micrograd/engine.py" and (f.line or 1) >= 1 for f in found)
+
+
+def test_every_static_rule_has_a_hostile_example():
+    static = {r for r in rules.names() if rules.kind(r) == "static"}
+    assert static == {r for r, _, _ in INTEGRITY_SNIPPETS}
+
+
+def test_a_finding_names_the_file_and_line(tmp_path):
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "nn.py").write_text("import random\n\n\ndef f(o, n):\n    return getattr(o, n)\n")
+    [f] = integrity.scan_submission(tmp_path).findings.to_list()
+    assert (f["rule"], f["file"], f["line"]) == ("computed_attribute", "micrograd/nn.py", 5)
+
+
+def test_notebook_code_cells_are_scanned_with_cell_and_line(tmp_path):
+    (tmp_path / "nb.ipynb").write_text(_notebook(["import math", "x = 1\nimport ctypes"]))
+    [f] = integrity.scan_submission(tmp_path).findings.to_list()
+    assert (f["rule"], f["file"], f["line"]) == ("ctypes", "nb.ipynb#cell-2", 2)
+
+
+def test_a_compiled_extension_and_an_oversized_file_are_unscannable(tmp_path):
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "engine.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    (tmp_path / "micrograd" / "big.py").write_text("x = 1\n" * 300_000)
+    found = integrity.scan_submission(tmp_path).findings.to_list()
+    assert [(f["rule"], f["file"]) for f in found] == [
+        ("unscannable", "micrograd/big.py"), ("unscannable", "micrograd/engine.cpython-311-x86_64-linux-gnu.so")]
+
+
+def test_the_scan_reads_source_as_python_decodes_it():
+    """A coding cookie cannot hide code from the scan: it parses what Python would run."""
+    hidden = b"# -*- coding: utf-7 -*-\nx = 1 #+AAo-import ctypes\n"
+    assert "ctypes" in _rules(scan.scan_python(hidden, "m.py"))
+
+
+def test_a_long_expression_does_not_stop_the_scan():
+    long_sum = "x = " + " + ".join(["'a'"] * 400) + "\nimport ctypes\n"
+    assert "ctypes" in _rules(scan.scan_python(long_sum, "m.py"))
+
+
+def test_code_too_deep_to_parse_is_flagged_not_passed_over():
+    """Python can compile what ast.parse cannot build: such a file is a finding, not clean."""
+    deep = "x = " + " + ".join(["a"] * 20000) + "\nimport ctypes\n"
+    assert _rules(scan.scan_python(deep, "m.py")) == {"unscannable"}
+
+
+def test_the_scan_never_runs_the_code(tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "m.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(3)\n")
+    integrity.scan_submission(tmp_path)
+    assert not marker.exists()
