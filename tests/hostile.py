@@ -279,7 +279,7 @@ if _stolen is None:
         if raw.startswith(b"blob ") and b"A scalar value that remembers" in raw:
             _stolen = raw.split(b"\\0", 1)[1].decode()
             break
-for name in ["micrograde.trusted.mlp", "micrograde.trusted", "micrograd_reference.engine"]:
+for name in ["micrograde.trusted.mlp", "micrograde.trusted.programs", "micrograde.trusted", "micrograd_reference.engine"]:
     try:
         __import__(name)
         _stolen = _stolen or "import:" + name
@@ -299,15 +299,15 @@ if _stolen:
 """
 
 # The probe code runs in the same interpreter as the submission, and the grader's exact
-# evaluator (exprgen.program) is loaded there too: swap the probe for the oracle.
+# evaluator (trusted.programs) might be loaded there too: swap the probe for the oracle.
 HIJACK_PROBES = """
 import sys as _sys
 _registry = _sys.modules.get("micrograde.probes.registry")
-_oracle = _sys.modules.get("micrograde.exprgen.program")
+_oracle = _sys.modules.get("micrograde.trusted.programs")
 if _oracle is None:
     try:
         import importlib as _importlib
-        _oracle = _importlib.import_module("micrograde.exprgen.program")
+        _oracle = _importlib.import_module("micrograde.trusted.programs")
     except Exception:
         _oracle = None
 if _registry is not None and _oracle is not None:

@@ -2,7 +2,9 @@
 from hypothesis import given
 
 from micrograde.checks import expect_close, fmt, show, single_op
-from micrograde.exprgen import Op, Program, close_enough, programs
+from micrograde.exprgen import Op, Program, programs
+from micrograde.trusted.finite_difference import differences, nudged_points
+from micrograde.trusted.tolerances import close_to_finite_difference
 from micrograde.judge import BACKWARD, expect_program
 
 # The operations of the original micrograd: backward() itself is the same whatever the
@@ -18,22 +20,15 @@ def test_backward_matches_exact_gradients_on_random_graphs(sandbox, program):
 @given(program=programs(ops=GRAPH_OPS))
 def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, program):
     answer = sandbox.call(BACKWARD, "backward() on a random graph", program=program.to_json())
-    shifted = []
-    for i, x in enumerate(program.inputs):
-        h = 1e-6 * max(1.0, abs(x))
-        for sign in (1, -1):
-            inputs = list(program.inputs)
-            inputs[i] = x + sign * h
-            shifted.append(Program(inputs=tuple(inputs), ops=program.ops).to_json())
+    shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
     outs = sandbox.call("autograd.outputs", "the forward pass at nudged inputs", programs=shifted)
     f = answer["values"][-1]
     for i, x in enumerate(program.inputs):
-        h = 1e-6 * max(1.0, abs(x))
         g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
         if not all(isinstance(v, float) for v in (g, up, down, f)):
             raise AssertionError(f"backward() or the forward pass returned something that is not a number\n{show(program)}")
-        g_fd = (up - down) / (2 * h)
-        if not close_enough(g, g_fd, f):
+        [g_fd] = differences([up, down], [x])
+        if not close_to_finite_difference(g, g_fd, f):
             raise AssertionError(f"d(out)/d(x{i}) from backward() is {fmt(g)}, but finite differences of your "
                                  f"own forward pass give {fmt(g_fd)}\n{show(program)}")
 

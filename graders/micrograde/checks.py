@@ -1,7 +1,6 @@
 """Comparisons for grader tests, with feedback a student can act on at midnight."""
-import math
-
 from .exprgen import Op, Program
+from .trusted.tolerances import EXACT_ABS, EXACT_REL, close
 
 
 def fmt(x) -> str:
@@ -9,22 +8,14 @@ def fmt(x) -> str:
     return f"{x:.10g}" if isinstance(x, float) else str(x)
 
 
-def close(actual, expected, rel=1e-7, abs_=1e-9) -> bool:
-    if not isinstance(actual, float):
-        return False
-    if math.isnan(expected):
-        return math.isnan(actual)
-    return math.isfinite(actual) and abs(actual - expected) <= abs_ + rel * abs(expected)
-
-
-def expect_close(actual, expected, what: str, rel=1e-7, abs_=1e-9, context: str = "") -> None:
+def expect_close(actual, expected, what: str, rel=EXACT_REL, abs_=EXACT_ABS, context: str = "") -> None:
     if not close(actual, expected, rel, abs_):
         got = actual if isinstance(actual, float) else f"a {actual.strip('<>')}, not a number"
         message = f"{what}: expected {fmt(expected)}, got {fmt(got)}"
         raise AssertionError(message + (f"\n{context}" if context else ""))
 
 
-def expect_all_close(actual: list, expected: list, what: str, names=None, context: str = "", rel=1e-7, abs_=1e-9):
+def expect_all_close(actual: list, expected: list, what: str, names=None, context: str = "", rel=EXACT_REL, abs_=EXACT_ABS):
     if not isinstance(actual, list) or len(actual) != len(expected):
         raise AssertionError(f"{what}: expected {len(expected)} numbers, got {actual!r:.200}")
     for i, (a, e) in enumerate(zip(actual, expected)):

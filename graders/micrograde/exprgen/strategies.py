@@ -2,7 +2,7 @@
 
 Conditioning is by construction, never by rejection: each op is drawn, then checked
 against the rules below at the nominal inputs AND at every input nudged by
-``PERTURBATION`` (100x the grader's finite-difference step). If it fails, the first
+``PERTURBATION`` (100x the grader's finite-difference step, trusted/finite_difference.py). If it fails, the first
 valid substitute is used instead: for pow the same exponent on another base, then other
 exponents; for binary ops other arithmetic on the same operands; then a unary op on
 the first operand; finally a fixed op on input x0 that satisfies every rule for any
@@ -21,7 +21,8 @@ import math
 
 from hypothesis import strategies as st
 
-from .program import ALL_OPS, BINARY_OPS, UNARY_OPS, Op, Program, apply_op
+from ..trusted.programs import apply_op
+from .program import ALL_OPS, BINARY_OPS, UNARY_OPS, Op, Program
 
 MAX_ABS = 1e3  # every node value, at every checked point
 MIN_DENOMINATOR = 0.5  # |b| in a / b

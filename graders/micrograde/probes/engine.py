@@ -1,6 +1,6 @@
 """Milestone 1 probes: Value, its operators, and each node's own _backward."""
-from ..exprgen.builder import build
 from . import lookup
+from .builder import build
 from .registry import probe
 from .values import data_of, grad_of, run_local_backward, topological_order
 

@@ -1,7 +1,8 @@
 """Rebuild a program with the submission's ``Value`` class.
 
 This module runs inside the untrusted worker, so it imports nothing but the
-standard library and nothing else from the kit (it may even be shipped as source).
+standard library: in particular nothing of exprgen/ or trusted/, which the worker must
+never load.
 Every operation is written with the plain Python operator, so a constant on the
 left really goes through ``int.__sub__`` -> ``Value.__rsub__`` and so on, exactly
 as in the student-facing source from ``Program.to_source()``.
