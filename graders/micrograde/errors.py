@@ -47,6 +47,10 @@ class ReportError(UsageError):
     """A report that is missing, unreadable or not valid against the schema."""
 
 
+class LayoutError(UsageError):
+    """An instructor's layout file that cannot be used (bad format, unknown contract name)."""
+
+
 class KitError(MicrogradeError):
     """The kit itself failed: a fault of the grader (or of its installation), not of the
     user's input nor of the submission. Also raised when a release or bundle would ship

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .. import spec
+from ..errors import LayoutError
 from . import notebook as nb
 from .modules import import_name, resolve_relative
 from .pyfile import scan
@@ -17,10 +18,6 @@ RULE = ("when several definitions compete, the grader takes: the one the rest of
         "the shallowest path; then the first in alphabetical order")
 MAX_LISTED_FILES = 200
 NOT_FOUND = "not found in the submission"
-
-
-class LayoutError(Exception):
-    """An instructor's layout file that cannot be used (bad format, unknown contract name)."""
 
 
 @dataclass(frozen=True)
