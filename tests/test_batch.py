@@ -2,6 +2,7 @@
 needed), then real batches through the grading engine: folder vs zip, re-runs, resume
 after a kill, and a submission that cannot be graded."""
 import csv
+import hashlib
 import io
 import os
 import shutil
@@ -110,6 +111,20 @@ def test_locate_submission_root(tmp_path):
     assert find_submission_root(tmp_path / "d") == tmp_path / "d"
 
 
+@pytest.mark.parametrize("wrapper", ["reference", "venv", ".venv", "node_modules", ".hidden"])
+def test_a_wrapper_folder_is_never_skipped_for_its_name_when_it_is_the_only_candidate(tmp_path, wrapper):
+    make_sub(tmp_path / "alice" / wrapper)
+    assert find_submission_root(tmp_path / "alice") == tmp_path / "alice" / wrapper
+    make_sub(tmp_path / "alice" / "mine")  # another candidate: the unlikely name gives way
+    assert find_submission_root(tmp_path / "alice") == tmp_path / "alice" / "mine"
+
+
+def test_a_likely_candidate_deeper_down_wins_over_an_unlikely_one(tmp_path):
+    make_sub(tmp_path / "bob" / "venv")
+    make_sub(tmp_path / "bob" / "repo-main" / "student_template")
+    assert find_submission_root(tmp_path / "bob") == tmp_path / "bob" / "repo-main" / "student_template"
+
+
 def test_discover_folder_of_folders_and_zips(tmp_path):
     src = tmp_path / "src"
     make_sub(src / "alice")
@@ -131,8 +146,39 @@ def test_discover_zip_of_a_folder_and_name_clashes(tmp_path):
     z = zip_of(tmp_path / "export.zip", {
         "export/alice/micrograd/engine.py": "a", "export/Alice.zip": b"not a zip", "export/bob/micrograd/engine.py": "b"})
     subs = discover(z, tmp_path / "work")
-    assert [s.name for s in subs] == ["Alice", "alice~2", "bob"]  # one report each, even on a case-blind disk
+    # one report each, even on a case-blind disk
+    assert [s.name for s in subs] == [f"Alice~{_h('Alice.zip')}", f"alice~{_h('alice')}", "bob"]
+    assert [s.source for s in subs] == ["Alice.zip", "alice", "bob"]
     assert sum(s.problem is not None for s in subs) == 1
+
+
+def _h(entry: str) -> str:
+    return hashlib.sha256(entry.encode()).hexdigest()[:12]
+
+
+def test_colliding_names_are_renamed_stably_from_their_own_entry(tmp_path):
+    """ALICE.zip, Alice and alice: each renamed from its own entry name, whatever else is in
+    SRC, so neither a new upload nor the listing order moves a report to another row."""
+    src = tmp_path / "src"
+    make_sub(src / "Alice")
+    zip_of(src / "ALICE.zip", {"micrograd/engine.py": "z"})
+    make_sub(src / "alice")
+    first = {s.source: s.name for s in discover(src, tmp_path / "w1")}
+    assert first == {"ALICE.zip": f"ALICE~{_h('ALICE.zip')}", "Alice": f"Alice~{_h('Alice')}",
+                     "alice": f"alice~{_h('alice')}"}
+    make_sub(src / "aaron")
+    make_sub(src / f"alice~{_h('alice')}")  # an upload named like a renamed entry lands on its own row
+    second = {s.source: s.name for s in discover(src, tmp_path / "w2")}
+    assert {k: second[k] for k in first} == first
+    assert second[f"alice~{_h('alice')}"] == f"alice_{_h('alice')}"
+    assert len(set(second.values())) == len(second)
+
+
+def test_the_gradebook_keeps_the_entry_name_in_a_source_column(tmp_path):
+    outcomes = [("Alice~x", fake_report(2, 3), None), ("bob", None, "bad_zip: broken")]
+    write_gradebook(tmp_path / "g.csv", outcomes, ["m1", "m2"], sources={"Alice~x": "Alice.zip"})
+    rows = read_csv(tmp_path / "g.csv")
+    assert [(r["submission"], r["source"]) for r in rows] == [("Alice~x", "Alice.zip"), ("bob", "bob")]
 
 
 @pytest.mark.parametrize("make,expected", [
@@ -160,11 +206,14 @@ def test_gradebook_summary_and_plot(tmp_path):
                 ("carol", None, "bad_zip: not a valid zip file")]
     write_gradebook(tmp_path / "grades.csv", outcomes, ["m1", "m2"])
     text = (tmp_path / "grades.csv").read_text()
-    assert text.splitlines()[0] == "submission,score,max_score,m1,m2,status"
+    assert text.splitlines()[0] == "submission,score,max_score,m1,m2,status,integrity,source"
     assert read_csv(tmp_path / "grades.csv") == [
-        {"submission": "alice", "score": "5", "max_score": "5", "m1": "2", "m2": "3", "status": "complete"},
-        {"submission": "bob", "score": "2", "max_score": "5", "m1": "2", "m2": "0", "status": "complete"},
-        {"submission": "carol", "score": "", "max_score": "", "m1": "", "m2": "", "status": "bad_zip: not a valid zip file"},
+        {"submission": "alice", "score": "5", "max_score": "5", "m1": "2", "m2": "3", "status": "complete",
+         "integrity": "", "source": "alice"},
+        {"submission": "bob", "score": "2", "max_score": "5", "m1": "2", "m2": "0", "status": "complete",
+         "integrity": "", "source": "bob"},
+        {"submission": "carol", "score": "", "max_score": "", "m1": "", "m2": "", "status": "bad_zip: not a valid zip file",
+         "integrity": "", "source": "carol"},
     ]
     st = stats(outcomes, ["m1", "m2"])
     assert (st["graded"], st["not_graded"], st["scores"]) == (2, 1, [2, 5])
@@ -242,7 +291,7 @@ def test_batch_folder_and_zip_give_identical_gradebooks_and_reruns_reuse(tmp_pat
     assert (out1 / "grades.csv").read_text() == (out2 / "grades.csv").read_text()
 
     rows = {r["submission"]: r for r in read_csv(out1 / "grades.csv")}
-    assert list(read_csv(out1 / "grades.csv")[0]) == ["submission", "score", "max_score", "m1", "status"]
+    assert list(read_csv(out1 / "grades.csv")[0]) == ["submission", "score", "max_score", "m1", "status", "integrity", "source"]
     assert rows["alice"]["status"] == "complete" and rows["alice"]["score"] == rows["alice"]["max_score"]
     assert rows["bob"]["status"] == "complete" and float(rows["bob"]["score"]) < float(rows["bob"]["max_score"])
     assert rows["carol"]["score"] == "" and rows["carol"]["status"].startswith("bad_zip:")

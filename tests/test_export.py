@@ -156,13 +156,13 @@ def test_junit_is_valid_xml_with_the_right_counts():
 def test_csv_is_one_gradebook_row():
     rows = list(csv.DictReader(io.StringIO(csv_row.render(make_report()))))
     assert rows == [{"submission": "alice", "score": "3.5", "max_score": "14.5", "m1": "2", "m2": "1.5",
-                     "status": "complete"}]
+                     "status": "complete", "integrity": "", "source": "alice"}]
 
 
 def test_csv_row_for_a_submission_that_could_not_be_graded():
     row = csv_row.row(None, submission="bob", milestones=["m1", "m2"], status="bad_zip: not a valid zip file")
     assert row == {"submission": "bob", "score": "", "max_score": "", "m1": "", "m2": "",
-                   "status": "bad_zip: not a valid zip file"}
+                   "status": "bad_zip: not a valid zip file", "integrity": "", "source": "bob"}
 
 
 def test_table_lists_every_check_and_the_totals():

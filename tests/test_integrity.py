@@ -10,7 +10,9 @@ from hostile import FAST_LIMITS, FORGE_PROBES_FROM_STUBS
 from micrograde import grading, integrity
 from micrograde.integrity import rules
 from micrograde.errors import ReportError
-from micrograde.report import validate_report
+from micrograde.report import csv_row, gradescope, junit, markdown, validate_report
+from micrograde.report.table import integrity_lines as render_table_lines
+from micrograde.report.text import FLAGGED
 from micrograde.report.build import build_report, result
 from micrograde.spec import SPECS_DIR
 
@@ -83,7 +85,7 @@ def test_integrity_zero_scores_a_flagged_submission_zero_and_keeps_statuses():
     validate_report(flagged)
     assert flagged["score"] == 0 and flagged["milestones"]["m3"]["score"] == 0
     assert {t["status"] for t in flagged["tests"] if t["name"].startswith("test_neuron_weights_are_")} == {"passed", "failed"}
-    assert "--integrity zero" in flagged["note"]
+    assert "flagged for review" in flagged["note"]
 
 
 def test_integrity_zero_leaves_a_clean_submission_alone():
@@ -135,3 +137,29 @@ def test_the_reference_grades_clean_and_zero_policy_keeps_its_score(tmp_path):
     report = grading.grade(REFERENCE, tmp_path / "r.json", milestones=["m1"], integrity_policy="zero",
                            output=subprocess.DEVNULL)
     assert report["integrity"] == [] and report["score"] == report["max_score"] > 0
+
+
+def _flagged_report():
+    found = integrity.Findings()
+    found.add("frame_introspection", "uses sys._getframe", "micrograd/engine.py", 3)
+    found.add("worker_tampering", "the request loop was replaced")
+    return _report(found.to_list())
+
+
+def test_instructor_exports_show_every_finding():
+    report = _flagged_report()
+    row = csv_row.row(report, submission="alice", milestones=["m3"])
+    assert row["integrity"] == "frame_introspection; worker_tampering"
+    xml = junit.render(report)
+    assert "micrograd/engine.py:3: uses sys._getframe" in xml and "the request loop was replaced" in xml
+    assert "frame_introspection" in "\n".join(render_table_lines(report))
+
+
+def test_student_exports_say_only_flagged_for_review():
+    report = _flagged_report()
+    for text in (gradescope.render(report), markdown.render(report)):
+        assert FLAGGED in text
+        for secret in ("frame_introspection", "_getframe", "worker_tampering", "request loop", "engine.py:3"):
+            assert secret not in text
+    clean = _report()
+    assert FLAGGED not in gradescope.render(clean) and FLAGGED not in markdown.render(clean)

@@ -1,6 +1,16 @@
 """Turning SRC into a list of submissions: a folder with one subfolder (or one zip) per
 student, or a zip of such a folder. Zips are unpacked safely into a work folder; a zip
-that cannot be used becomes a submission with a problem, so the batch goes on."""
+that cannot be used becomes a submission with a problem, so the batch goes on.
+
+Names. A submission's name (its report file, its gradebook row) is its entry's name made
+safe for a file name (a zip without `.zip`). When entries collide once made safe and
+compared without case (`ALICE.zip`, `Alice`, `alice`), every one of them is named
+`<safe name>~<12 hex digits of the SHA-256 of its entry name>`. A name therefore depends
+only on its own entry and on whether it collides, never on the order or number of
+entries, and no upload name can be chosen to land on another entry's row: `~` never
+survives safe_name, so only a collision makes a `~` name, and then from the entry's own
+name. The gradebook's `source` column keeps the entry name as handed in."""
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -20,6 +30,7 @@ class Submission:
     name: str                 # unique, safe as a file name: OUT/reports/<name>.json
     path: Path | None         # folder to grade; None when `problem` is set
     problem: str | None = None  # why it cannot be graded, e.g. "bad_zip: not a valid zip file"
+    source: str = ""          # the entry of SRC as handed in: "ALICE.zip", "Alice"
 
 
 def safe_name(raw: str) -> str:
@@ -27,12 +38,23 @@ def safe_name(raw: str) -> str:
     return name[:100]
 
 
-def _unique(name: str, taken: set) -> str:
-    candidate, n = name, 2
-    while candidate.lower() in taken:  # lower(): reports must not clash on case-insensitive disks
-        candidate, n = f"{name}~{n}", n + 1
-    taken.add(candidate.lower())
-    return candidate
+def _stem(entry: Path) -> str:
+    return entry.stem if entry.is_file() else entry.name
+
+
+def stable_names(entries) -> dict:
+    """entry -> its submission name (see the module's docstring)."""
+    keys = {entry: safe_name(_stem(entry)) for entry in entries}
+    seen: dict[str, int] = {}
+    for key in keys.values():
+        seen[key.lower()] = seen.get(key.lower(), 0) + 1  # lower(): case-insensitive disks
+    names = {}
+    for entry, key in keys.items():
+        if seen[key.lower()] == 1:
+            names[entry] = key
+        else:
+            names[entry] = f"{key[:86]}~{hashlib.sha256(entry.name.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
+    return names
 
 
 def discover(src, workdir) -> list:
@@ -63,22 +85,29 @@ def _unwrap(root: Path) -> Path:
     return root
 
 
+def _entries(folder: Path) -> list:
+    """Folders and zips of `folder`; other files (an LMS's index.html, a grades sheet) are
+    not submissions, and symlinks could point anywhere on the instructor's disk."""
+    return [entry for entry in sorted(folder.iterdir(), key=lambda p: p.name)
+            if entry.name not in IGNORED and not entry.name.startswith(".") and not entry.is_symlink()
+            and (entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"))]
+
+
 def _scan(folder: Path, unzip_dir: Path) -> list:
-    taken, subs = set(), []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name in IGNORED or entry.name.startswith(".") or entry.is_symlink():
-            continue  # symlinks could point anywhere on the instructor's disk
+    entries = _entries(folder)
+    names = stable_names(entries)
+    subs = []
+    for entry in entries:
+        name = names[entry]
         if entry.is_dir():
-            subs.append(Submission(_unique(safe_name(entry.name), taken), find_submission_root(entry)))
-        elif entry.suffix.lower() == ".zip":
-            name = _unique(safe_name(entry.stem), taken)
-            try:
-                root = safezip.extract(entry, unzip_dir / name)
-            except safezip.ZipProblem as e:
-                subs.append(Submission(name, None, f"bad_zip: {e}"))
-                continue
-            subs.append(Submission(name, find_submission_root(root)))
-        # other files (an LMS's index.html, a grades sheet) are not submissions
+            subs.append(Submission(name, find_submission_root(entry), source=entry.name))
+            continue
+        try:
+            root = safezip.extract(entry, unzip_dir / name)
+        except safezip.ZipProblem as e:
+            subs.append(Submission(name, None, f"bad_zip: {e}", source=entry.name))
+            continue
+        subs.append(Submission(name, find_submission_root(root), source=entry.name))
     if unzip_dir.exists():
         # Unpacked copies of zips that are no longer in SRC would only waste disk.
         keep = {s.name for s in subs}

@@ -25,6 +25,7 @@ class BatchResult:
     out: Path
     milestones: list
     outcomes: list = field(default_factory=list)  # (name, report or None, problem or None)
+    sources: dict = field(default_factory=dict)    # name -> the entry of SRC, as handed in
     reused: list = field(default_factory=list)     # names whose report was up to date
     graded: list = field(default_factory=list)     # names graded in this run
     summary_text: str = ""
@@ -132,7 +133,8 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
 
 def _finish(result, subs, done, out, write_plot=True):
     result.outcomes = [(s.name, *done[s.name]) for s in subs]
-    gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones)
+    result.sources = {s.name: s.source for s in subs}
+    gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones, result.sources)
     st = summary.stats(result.outcomes, result.milestones)
     result.summary_text = summary.render(st)
     if write_plot:

@@ -7,7 +7,7 @@ from ..untrusted import cap
 
 NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
 INTEGRITY_POLICIES = ("report", "zero")
-ZEROED = "scored 0 under --integrity zero: the submission is flagged for review (see its integrity findings)"
+ZEROED = "scored 0: flagged for review under the integrity policy \"zero\""
 
 
 def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str = "", warning: str = "") -> dict:

@@ -8,7 +8,8 @@ ALL_MILESTONES = ("m1", "m2", "m3", "m4")
 
 
 def columns(milestones) -> list:
-    return ["submission", "score", "max_score", *milestones, "status"]
+    # integrity and source last: readers that count columns from the left keep working.
+    return ["submission", "score", "max_score", *milestones, "status", "integrity", "source"]
 
 
 def number(x) -> str:
@@ -23,9 +24,19 @@ def submission_name(report: dict) -> str:
     return PurePath(path.replace("\\", "/")).name or path
 
 
-def row(report, *, submission, milestones, status=None) -> dict:
+def integrity_summary(report: dict) -> str:
+    """The gradebook's `integrity` cell: empty when clean, else each rule found with its count,
+    e.g. "kit_import; patch_modules x2" (the findings themselves are in the report)."""
+    counts = {}
+    for f in report.get("integrity", []):
+        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
+    return "; ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(counts.items()))
+
+
+def row(report, *, submission, milestones, status=None, source=None) -> dict:
     """One gradebook row. `report` is None for a submission that could not be graded
-    (broken zip, no package found...): its scores stay empty and `status` says why."""
+    (broken zip, no package found...): its scores stay empty and `status` says why.
+    `source`: the entry the submission came from, as handed in (default: `submission`)."""
     out = dict.fromkeys(columns(milestones), "")
     out["submission"] = submission
     if report is not None:
@@ -35,6 +46,8 @@ def row(report, *, submission, milestones, status=None) -> dict:
             if m in report["milestones"]:
                 out[m] = number(report["milestones"][m]["score"])
     out["status"] = status or (report["status"] if report is not None else "not graded")
+    out["integrity"] = integrity_summary(report) if report is not None else ""
+    out["source"] = submission if source is None else source
     return out
 
 

@@ -9,7 +9,7 @@ import json
 import math
 
 from .csv_row import ALL_MILESTONES, number
-from .text import seed_label, visible
+from .text import FLAGGED, flagged, seed_label, visible
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -36,6 +36,8 @@ def _summary(report: dict) -> str:
         lines.append("The grading run did not finish: checks without a result score 0.")
     if report.get("note"):
         lines.append(report["note"])
+    if flagged(report):
+        lines.append(FLAGGED)  # students see that, never which findings: the instructor reads the report
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ incomplete: points lost); error and timeout checks are <error>s (the code crashe
 No micrograde status means "not run", so <skipped> is never emitted."""
 import xml.etree.ElementTree as ET
 
-from .csv_row import ALL_MILESTONES, number
+from .csv_row import ALL_MILESTONES, integrity_summary, number
+from .table import integrity_lines
 from .text import seed_label, visible as clean
 
 FAILURE = {"failed", "missing"}
@@ -38,8 +39,12 @@ def to_element(report: dict) -> ET.Element:
         for key, value in (("kit_version", report["kit_version"]), ("seed", seed_label(report["seed"])),
                            ("submission_sha256", report["submission"]["sha256"]),
                            ("score", number(report["milestones"][m]["score"])),
-                           ("max_score", number(report["milestones"][m]["max_score"]))):
+                           ("max_score", number(report["milestones"][m]["max_score"])),
+                           ("integrity", integrity_summary(report))):
             ET.SubElement(props, "property", name=key, value=clean(value))
+        # Instructors' format: every finding, one property each.
+        for line in integrity_lines(report):
+            ET.SubElement(props, "property", name="integrity_finding", value=clean(line))
         for t in tests:
             case = ET.SubElement(suite, "testcase", name=t["name"], classname=f"micrograde.{m}",
                                  time=f"{t['duration_s']:.3f}")

@@ -3,7 +3,7 @@ table per milestone, and the feedback of every check that lost points."""
 import re
 
 from .csv_row import ALL_MILESTONES, number
-from .text import seed_label, visible
+from .text import FLAGGED, flagged, seed_label, visible
 
 # GitHub caps a step summary at 1 MiB; long captured output is cut so feedback still fits.
 OUTPUT_LIMIT = 2000
@@ -42,6 +42,8 @@ def render(report: dict) -> str:
         out += ["> **Warning:** the grading run did not finish; checks without a result score 0.", ""]
     if report.get("note"):
         out += [f"> {_cell(report['note'])}", ""]
+    if flagged(report):
+        out += [f"> **{FLAGGED}**", ""]  # a student-facing summary: never the findings themselves
 
     milestones = [m for m in ALL_MILESTONES if m in report["milestones"]]
     by_m = {m: [t for t in report["tests"] if t["milestone"] == m] for m in milestones}

@@ -28,3 +28,11 @@ def seed_label(seed) -> str:
     from ..grading import DEFAULT_SEED
 
     return str(seed) if seed == DEFAULT_SEED else "private"
+
+
+# What a student-facing export says about integrity findings: that they exist, nothing more.
+FLAGGED = "Flagged for review: your instructor will look at this submission before the grade is final."
+
+
+def flagged(report: dict) -> bool:
+    return bool(report.get("integrity"))
