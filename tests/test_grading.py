@@ -9,6 +9,7 @@ import pytest
 from corpus import REFERENCE, TEMPLATE, by_name, check_results, grade, patched_reference
 from micrograde import rubric
 from micrograde.report import validate_report
+from micrograde.probes.names import ENGINE_CONSTRUCT, ENGINE_REPR
 
 ASSIGN_NOT_ACCUMULATE = ("engine", "self.grad += out.grad\n                other.grad += out.grad",
                          "self.grad = out.grad\n                other.grad = out.grad")
@@ -113,7 +114,7 @@ def test_worker_runs_as_an_unprivileged_user_when_grading_as_root():
     if os.geteuid() != 0:
         pytest.skip("privileges are dropped only when grading as root")
     with Sandbox(REFERENCE) as sandbox:
-        sandbox.call("engine.construct", "Value(1.0)", data=1.0)
+        sandbox.call(ENGINE_CONSTRUCT, "Value(1.0)", data=1.0)
         assert sandbox.worker_uid not in (None, 0)
 
 
@@ -125,8 +126,8 @@ def test_probe_timeout_restarts_the_worker_for_the_next_check(tmp_path):
                                                 "    def __repr__(self):\n        while True: pass\n")])
     with Sandbox(sub) as sandbox:
         with pytest.raises(ProbeTimeout, match="did not return within 1 s"):
-            sandbox.call("engine.repr", "repr(Value)", timeout=1, data=1.0, grad=0.0)
-        assert sandbox.call("engine.construct", "Value(2.0)", data=2.0)["data"] == 2.0
+            sandbox.call(ENGINE_REPR, "repr(Value)", timeout=1, data=1.0, grad=0.0)
+        assert sandbox.call(ENGINE_CONSTRUCT, "Value(2.0)", data=2.0)["data"] == 2.0
 
 
 def _cli(*args, cwd=None):

@@ -23,7 +23,7 @@ from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_
                      PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
 from micrograde.cli.limits import limit_flags
 from micrograde.checks import single_op
-from micrograde.judge import LOCAL
+from micrograde.probes.names import ENGINE_LOCAL_PROGRAM as LOCAL
 from micrograde.report import load_report, validate_report
 from micrograde.spec import KIT_ROOT
 from micrograde.worker import Sandbox, isolation, processes

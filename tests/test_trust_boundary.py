@@ -10,6 +10,7 @@ import sys
 
 from corpus import patched_reference
 from micrograde.exprgen import Op, Program
+from micrograde.probes import names as probes
 from micrograde.worker import Sandbox
 
 GRADER_ONLY = ("micrograde.trusted", "micrograde.exprgen", "micrograde.judge", "micrograde.checks", "hypothesis")
@@ -24,18 +25,18 @@ def _reporting_submission(dest, prelude=""):
 
 
 def _loaded(sandbox) -> str:
-    return sandbox.call("engine.repr", "repr(Value)", data=1.0, grad=0.0)
+    return sandbox.call(probes.ENGINE_REPR, "repr(Value)", data=1.0, grad=0.0)
 
 
 def test_the_worker_never_loads_the_graders_own_arithmetic(tmp_path):
     program = Program(inputs=(1.5, -0.5), ops=(Op("mul", (("n", 0), ("n", 1))), Op("tanh", (("n", 2),))))
     with Sandbox(_reporting_submission(tmp_path / "sub")) as sandbox:
-        sandbox.call("engine.local_program", "a program", program=program.to_json())
-        sandbox.call("autograd.backward_program", "backward()", program=program.to_json())
-        sandbox.call("autograd.outputs", "forward passes", programs=[program.to_json()])
-        sandbox.call("gradcheck.numerical_grad", "numerical_grad", function="smooth", xs=[0.7, -1.3, 0.4])
-        sandbox.call("nn.mlp_parameters", "MLP(3, [4, 4, 1])", nin=3, nouts=[4, 4, 1], seed=1)
-        sandbox.call("losses.mse", "mse_loss", predictions=[1.0, 2.0], targets=[0.0, 2.5])
+        sandbox.call(probes.ENGINE_LOCAL_PROGRAM, "a program", program=program.to_json())
+        sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward()", program=program.to_json())
+        sandbox.call(probes.AUTOGRAD_OUTPUTS, "forward passes", programs=[program.to_json()])
+        sandbox.call(probes.GRADCHECK_NUMERICAL_GRAD, "numerical_grad", function="smooth", xs=[0.7, -1.3, 0.4])
+        sandbox.call(probes.NN_MLP_PARAMETERS, "MLP(3, [4, 4, 1])", nin=3, nouts=[4, 4, 1], seed=1)
+        sandbox.call(probes.LOSSES_MSE, "mse_loss", predictions=[1.0, 2.0], targets=[0.0, 2.5])
         assert _loaded(sandbox) == "none"
 
 
@@ -48,7 +49,8 @@ def test_a_loaded_trusted_module_would_be_seen(tmp_path):
 
 def test_no_probe_module_imports_grader_only_code():
     # Every probe module and the worker's entry point, imported as the worker does.
-    script = ("import json, sys\nimport micrograde.probes, micrograde.worker.main\n"
+    script = ("import json, sys\nimport micrograde.probes.registry, micrograde.worker.main\n"
+              "micrograde.probes.registry.load_probes()\n"
               f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({GRADER_ONLY!r}))))")
     done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {_package_parent()!r})\n" + script],
                           capture_output=True, text=True, check=True)

@@ -4,10 +4,11 @@ import math
 from micrograde.checks import expect_close
 from micrograde.exprgen import Op, Program
 from micrograde.judge import expect_program
+from micrograde.probes import names as probes
 
 
 def _activation(sandbox, kind, x):
-    return sandbox.call("autograd.activation", f"Value({x}).{kind}()", kind=kind, x=x)
+    return sandbox.call(probes.AUTOGRAD_ACTIVATION, f"Value({x}).{kind}()", kind=kind, x=x)
 
 
 def test_tanh_value_and_gradient_one_minus_t_squared(sandbox):

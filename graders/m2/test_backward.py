@@ -5,7 +5,8 @@ from micrograde.checks import expect_close, fmt, show, single_op
 from micrograde.exprgen import Op, Program, programs
 from micrograde.trusted.finite_difference import differences, nudged_points
 from micrograde.trusted.tolerances import close_to_finite_difference
-from micrograde.judge import BACKWARD, expect_program
+from micrograde.judge import expect_program
+from micrograde.probes import names as probes
 
 # The operations of the original micrograd: backward() itself is the same whatever the
 # operations, and tanh has its own checks, so a relu-only micrograd is judged here too.
@@ -14,14 +15,14 @@ GRAPH_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu")
 
 @given(program=programs(ops=GRAPH_OPS))
 def test_backward_matches_exact_gradients_on_random_graphs(sandbox, program):
-    expect_program(sandbox, program, probe=BACKWARD, what="backward() on a random graph")
+    expect_program(sandbox, program, probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() on a random graph")
 
 
 @given(program=programs(ops=GRAPH_OPS))
 def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, program):
-    answer = sandbox.call(BACKWARD, "backward() on a random graph", program=program.to_json())
+    answer = sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward() on a random graph", program=program.to_json())
     shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
-    outs = sandbox.call("autograd.outputs", "the forward pass at nudged inputs", programs=shifted)
+    outs = sandbox.call(probes.AUTOGRAD_OUTPUTS, "the forward pass at nudged inputs", programs=shifted)
     f = answer["values"][-1]
     for i, x in enumerate(program.inputs):
         g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
@@ -43,22 +44,22 @@ SHARED = Program(inputs=(1.5, -0.5), ops=(
 
 
 def test_backward_accumulates_through_shared_nodes(sandbox):
-    expect_program(sandbox, SHARED, probe=BACKWARD, what="backward() where one node feeds several others")
+    expect_program(sandbox, SHARED, probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() where one node feeds several others")
 
 
 def test_backward_seeds_the_root_gradient_with_one(sandbox):
-    answer = sandbox.call(BACKWARD, "backward() on x0 * x1", program=single_op("mul", 0, 1).to_json())
+    answer = sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward() on x0 * x1", program=single_op("mul", 0, 1).to_json())
     expect_close(answer["grads"][-1], 1.0, "out.grad after out.backward()")
 
 
 def test_backward_twice_doubles_the_gradients(sandbox):
-    answer = sandbox.call("autograd.double_backward", "c = a * b; c.backward(); c.backward()", a=3.0, b=-2.0)
+    answer = sandbox.call(probes.AUTOGRAD_DOUBLE_BACKWARD, "c = a * b; c.backward(); c.backward()", a=3.0, b=-2.0)
     expect_close(answer["a"], -4.0, "a.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
     expect_close(answer["b"], 6.0, "b.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
 
 
 def test_backward_handles_deep_graphs(sandbox, warn):
-    answer = sandbox.call("autograd.deep_chain", "backward() on a chain of 20,000 multiplications", depth=20_000)
+    answer = sandbox.call(probes.AUTOGRAD_DEEP_CHAIN, "backward() on a chain of 20,000 multiplications", depth=20_000)
     if answer["recursion_error"]:
         warn("backward() raised RecursionError on a chain of 20,000 nodes: use an iterative topological sort")
         return

@@ -2,6 +2,7 @@
 import re
 
 from micrograde.exprgen import Op, Program
+from micrograde.probes import names as probes
 
 PROGRAM = Program(inputs=(2.0, -3.0, 0.5), ops=(
     Op("mul", (("n", 0), ("n", 1))),
@@ -23,7 +24,7 @@ def parse(source: str):
 
 
 def _draw(sandbox):
-    answer = sandbox.call("viz.draw_dot", "draw_dot(root)", program=PROGRAM.to_json())
+    answer = sandbox.call(probes.VIZ_DRAW_DOT, "draw_dot(root)", program=PROGRAM.to_json())
     assert answer["source"] is not None, f"draw_dot should return a graphviz.Digraph, returned a {answer['type']}"
     return answer, *parse(answer["source"])
 

@@ -3,6 +3,7 @@ import math
 
 from micrograde.checks import expect_all_close
 from micrograde.trusted.finite_difference import central_differences
+from micrograde.probes import names as probes
 
 XS = [0.7, -1.3, 0.4]
 
@@ -13,26 +14,26 @@ def smooth(x):
 
 
 def test_numerical_grad_returns_central_differences(sandbox):
-    answer = sandbox.call("gradcheck.numerical_grad", "numerical_grad(f, xs)", function="smooth", xs=XS)
+    answer = sandbox.call(probes.GRADCHECK_NUMERICAL_GRAD, "numerical_grad(f, xs)", function="smooth", xs=XS)
     expect_all_close(answer, central_differences(smooth, XS, 1e-6, relative=False), "numerical_grad(f, xs) entry", rel=1e-6, abs_=1e-7)
 
 
 def test_numerical_grad_uses_the_step_h_on_both_sides(sandbox):
     # With a large h a one-sided difference is off by about h/2 * f'' and is easy to tell apart.
-    answer = sandbox.call("gradcheck.numerical_grad", "numerical_grad(f, xs, h=1e-2)", function="smooth", xs=XS, h=1e-2)
+    answer = sandbox.call(probes.GRADCHECK_NUMERICAL_GRAD, "numerical_grad(f, xs, h=1e-2)", function="smooth", xs=XS, h=1e-2)
     expect_all_close(answer, central_differences(smooth, XS, 1e-2, relative=False), "numerical_grad(f, xs, h=1e-2) entry "
                      "(central: (f(x+h) - f(x-h)) / 2h)", rel=1e-9, abs_=1e-9)
 
 
 def test_gradcheck_accepts_correct_gradients(sandbox):
-    verdict = sandbox.call("gradcheck.gradcheck", "gradcheck(f, xs) on f = x0*x1 + x0**2",
+    verdict = sandbox.call(probes.GRADCHECK_GRADCHECK, "gradcheck(f, xs) on f = x0*x1 + x0**2",
                            function="product_plus_square", xs=[1.3, -0.4])
     assert verdict is True, f"gradcheck should return True for correct gradients, returned {verdict!r}"
 
 
 def test_gradcheck_rejects_a_wrong_backward(sandbox):
     for function, how in (("doubled_backward", "twice too large"), ("one_percent_off_backward", "1% too large")):
-        verdict = sandbox.call("gradcheck.gradcheck", f"gradcheck(f, xs) on a node whose _backward is {how}",
+        verdict = sandbox.call(probes.GRADCHECK_GRADCHECK, f"gradcheck(f, xs) on a node whose _backward is {how}",
                                function=function, xs=[1.3, -0.4])
         assert verdict is False, (
             f"gradcheck should return False when a _backward's gradients are {how}, returned {verdict!r}")

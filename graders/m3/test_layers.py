@@ -1,14 +1,15 @@
 """M3: a Layer is a list of neurons; an MLP stacks layers, hidden ones activated, the last linear."""
 from micrograde.checks import expect_all_close
 from micrograde.trusted import mlp
+from micrograde.probes import names as probes
 
 
 def _layer(sandbox, nout, check_seed):
-    return sandbox.call("nn.layer", f"Layer(3, {nout})(x)", nin=3, nout=nout, x=[0.5, -1.0, 0.25], seed=check_seed)
+    return sandbox.call(probes.NN_LAYER, f"Layer(3, {nout})(x)", nin=3, nout=nout, x=[0.5, -1.0, 0.25], seed=check_seed)
 
 
 def _mlp(sandbox, nin, nouts, check_seed):
-    return sandbox.call("nn.mlp_parameters", f"MLP({nin}, {nouts}).parameters()", nin=nin, nouts=nouts, seed=check_seed)
+    return sandbox.call(probes.NN_MLP_PARAMETERS, f"MLP({nin}, {nouts}).parameters()", nin=nin, nouts=nouts, seed=check_seed)
 
 
 def test_layer_returns_one_output_per_neuron(sandbox, check_seed):
@@ -54,7 +55,7 @@ XS = [[1.0, 0.5], [-0.8, 1.2], [0.3, -1.5]]
 
 def _forward(sandbox, activation, check_seed):
     what = f"MLP(2, [3, 1]{'' if activation is None else f', activation={activation!r}'})(x)"
-    return sandbox.call("nn.mlp_forward", what, nin=2, nouts=[3, 1], activation=activation,
+    return sandbox.call(probes.NN_MLP_FORWARD, what, nin=2, nouts=[3, 1], activation=activation,
                         parameters=PARAMS, xs=XS, seed=check_seed)
 
 
@@ -72,5 +73,5 @@ def test_mlp_activation_argument_reaches_the_hidden_layers(sandbox, check_seed):
 
 
 def test_zero_grad_resets_every_parameter(sandbox, check_seed):
-    grads = sandbox.call("nn.zero_grad", "MLP(3, [4, 1]).zero_grad()", nin=3, nouts=[4, 1], seed=check_seed)
+    grads = sandbox.call(probes.NN_ZERO_GRAD, "MLP(3, [4, 1]).zero_grad()", nin=3, nouts=[4, 1], seed=check_seed)
     assert grads and all(g == 0.0 for g in grads), f"after zero_grad() every parameter's grad should be 0.0, found {grads[:6]}"

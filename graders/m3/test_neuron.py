@@ -2,6 +2,7 @@
 import math
 
 from micrograde.checks import expect_all_close
+from micrograde.probes import names as probes
 
 W, B = [0.8, -0.5, 1.2], 0.3
 XS = [[1.0, 0.5, 0.7], [-1.5, 1.0, -0.8], [0.2, -0.3, 0.1]]
@@ -13,11 +14,11 @@ def _weighted_sums():
 
 def _forward(sandbox, activation, check_seed):
     what = f"Neuron(3{'' if activation is None else f', activation={activation!r}'})(x)"
-    return sandbox.call("nn.neuron_forward", what, nin=3, activation=activation, w=W, b=B, xs=XS, seed=check_seed)
+    return sandbox.call(probes.NN_NEURON_FORWARD, what, nin=3, activation=activation, w=W, b=B, xs=XS, seed=check_seed)
 
 
 def _init(sandbox, check_seed, nin=50):
-    return sandbox.call("nn.neuron_init", f"Neuron({nin}) after random.seed({check_seed})", nin=nin, seed=check_seed)
+    return sandbox.call(probes.NN_NEURON_INIT, f"Neuron({nin}) after random.seed({check_seed})", nin=nin, seed=check_seed)
 
 
 def test_neuron_weights_are_uniform_in_minus_one_to_one(sandbox, check_seed):

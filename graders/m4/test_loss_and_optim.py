@@ -1,12 +1,13 @@
 """M4: mse_loss and SGD, value by value."""
 from micrograde.checks import expect_all_close, expect_close
+from micrograde.probes import names as probes
 
 PREDS, TARGETS = [0.5, -1.0, 2.0], [1.0, 0.0, 1.5]
 DATA, GRADS = [1.0, -2.0, 0.5], [0.5, -1.0, 2.0]
 
 
 def test_mse_is_the_mean_of_squared_differences(sandbox):
-    answer = sandbox.call("losses.mse", "mse_loss(predictions, targets)", predictions=PREDS, targets=TARGETS)
+    answer = sandbox.call(probes.LOSSES_MSE, "mse_loss(predictions, targets)", predictions=PREDS, targets=TARGETS)
     n = len(PREDS)
     expect_close(answer["data"], sum((p - y) ** 2 for p, y in zip(PREDS, TARGETS)) / n,
                  "mse_loss([0.5, -1.0, 2.0], [1.0, 0.0, 1.5])")
@@ -15,12 +16,12 @@ def test_mse_is_the_mean_of_squared_differences(sandbox):
 
 
 def test_mse_rejects_empty_input(sandbox):
-    answer = sandbox.call("losses.mse_raises", "mse_loss([], [])", predictions=[], targets=[])
+    answer = sandbox.call(probes.LOSSES_MSE_RAISES, "mse_loss([], [])", predictions=[], targets=[])
     assert answer["raised"] == "ValueError", f"mse_loss([], []) should raise ValueError, it {_did(answer)}"
 
 
 def test_mse_rejects_mismatched_lengths(sandbox):
-    answer = sandbox.call("losses.mse_raises", "mse_loss(2 predictions, 1 target)", predictions=[0.5, 1.0], targets=[1.0])
+    answer = sandbox.call(probes.LOSSES_MSE_RAISES, "mse_loss(2 predictions, 1 target)", predictions=[0.5, 1.0], targets=[1.0])
     assert answer["raised"] == "ValueError", f"mse_loss with 2 predictions and 1 target should raise ValueError, it {_did(answer)}"
 
 
@@ -30,7 +31,7 @@ def _did(answer) -> str:
 
 def _step(sandbox, lr, weight_decay):
     what = f"SGD(params, lr={lr}{'' if weight_decay is None else f', weight_decay={weight_decay}'}).step()"
-    return sandbox.call("optim.sgd_step", what, data=DATA, grads=GRADS, lr=lr, weight_decay=weight_decay)
+    return sandbox.call(probes.OPTIM_SGD_STEP, what, data=DATA, grads=GRADS, lr=lr, weight_decay=weight_decay)
 
 
 def test_sgd_step_subtracts_lr_times_grad(sandbox):
@@ -52,5 +53,5 @@ def test_sgd_step_adds_nothing_to_the_graph(sandbox):
 
 
 def test_sgd_zero_grad_resets_gradients(sandbox):
-    grads = sandbox.call("optim.sgd_zero_grad", "SGD(params).zero_grad()", data=DATA, grads=GRADS)
+    grads = sandbox.call(probes.OPTIM_SGD_ZERO_GRAD, "SGD(params).zero_grad()", data=DATA, grads=GRADS)
     assert grads == [0.0] * len(DATA), f"after SGD.zero_grad() every grad should be 0.0, found {grads}"

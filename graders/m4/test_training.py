@@ -8,6 +8,7 @@ import struct
 from micrograde import tasks
 from micrograde.checks import expect_all_close, fmt
 from micrograde.trusted import mlp
+from micrograde.probes import names as probes
 
 NOUTS = [3, 1]
 START = [0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.6, 0.2, 0.4, 0.7, -0.9, 0.3, 0.05]
@@ -17,7 +18,7 @@ EPOCHS, LR = 3, 0.1
 
 
 def _exact(sandbox, check_seed):
-    return sandbox.call("train.exact", f"train(MLP(2, {NOUTS}), xs, ys, epochs={EPOCHS}, lr={LR})", nin=2,
+    return sandbox.call(probes.TRAIN_EXACT, f"train(MLP(2, {NOUTS}), xs, ys, epochs={EPOCHS}, lr={LR})", nin=2,
                         nouts=NOUTS, parameters=START, xs=XS, ys=YS, epochs=EPOCHS, lr=LR, seed=check_seed)
 
 
@@ -39,7 +40,7 @@ def test_train_takes_exact_sgd_steps(sandbox, check_seed):
 
 
 def test_plot_losses_writes_a_png(sandbox):
-    answer = sandbox.call("train.plot_losses", "plot_losses(history, 'losses.png')", history=[1.0, 0.5, 0.25, 0.2])
+    answer = sandbox.call(probes.TRAIN_PLOT_LOSSES, "plot_losses(history, 'losses.png')", history=[1.0, 0.5, 0.25, 0.2])
     head = bytes.fromhex(answer["head"])
     assert head[:8] == b"\x89PNG\r\n\x1a\n", "plot_losses should write a PNG file (it does not start with the PNG signature)"
     width, height = struct.unpack(">II", head[16:24]) if len(head) >= 24 else (0, 0)
@@ -60,7 +61,7 @@ def _final_mse(params, task) -> float:
 def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
     task = _task(grading)
     what = f"train(MLP(2, {tasks.NOUTS}), 24 points, epochs={tasks.EPOCHS}, lr={tasks.LR})"
-    answer = sandbox.call("train.fit", what, timeout=60, seed=check_seed, **task)
+    answer = sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **task)
     loss = _final_mse(answer["parameters"], task)
     assert loss < 0.01, f"after training, the grader measures MSE {fmt(loss)} on the 24 training points; it should be below 0.01"
 
@@ -68,6 +69,6 @@ def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
 def test_your_mlp_trained_by_the_graders_loop_converges(sandbox, grading, check_seed):
     task = _task(grading)
     what = f"the grader's own SGD loop on your MLP(2, {tasks.NOUTS})"
-    params = sandbox.call("train.fit_with_grader_loop", what, timeout=60, seed=check_seed, **task)
+    params = sandbox.call(probes.TRAIN_FIT_WITH_GRADER_LOOP, what, timeout=60, seed=check_seed, **task)
     loss = _final_mse(params, task)
     assert loss < 0.01, f"trained by the grader's own loop, your MLP reaches MSE {fmt(loss)}; it should be below 0.01"

@@ -1,13 +1,11 @@
 """Running a program on the submission and judging it against the trusted evaluation."""
 from .checks import expect_all_close, node_names, show
+from .probes import names as probes
 from .trusted.programs import evaluate, gradients
 from .trusted.tolerances import EXACT_ABS, EXACT_REL
 
-LOCAL = "engine.local_program"
-BACKWARD = "autograd.backward_program"
 
-
-def expect_program(sandbox, program, probe=LOCAL, what="the graph", grads=True, rel=EXACT_REL, abs_=EXACT_ABS):
+def expect_program(sandbox, program, probe=probes.ENGINE_LOCAL_PROGRAM, what="the graph", grads=True, rel=EXACT_REL, abs_=EXACT_ABS):
     """The submission's forward values and gradients of every node equal the trusted ones."""
     answer = sandbox.call(probe, what, program=program.to_json())
     names = node_names(program)

@@ -2,5 +2,7 @@
 
 They run inside the untrusted worker. They compute nothing the grader believes about
 correctness: the grader compares their answers with values it computes itself.
+
+The grader imports only `names` from here (the probe names); the worker calls
+`registry.load_probes()`, which imports every probe module so each registers its probes.
 """
-from . import autograd, engine, nn, registry, training  # noqa: F401  (register the probes)

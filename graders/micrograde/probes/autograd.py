@@ -3,11 +3,12 @@ import math
 
 from . import lookup
 from .engine import built, value_class
+from . import names
 from .registry import probe
 from .values import data_of, grad_of, plain, run_local_backward, topological_order
 
 
-@probe("autograd.backward_program")
+@probe(names.AUTOGRAD_BACKWARD_PROGRAM)
 def backward_program(program):
     nodes = built(program)
     lookup.method(type(nodes[-1]), "backward")
@@ -15,13 +16,13 @@ def backward_program(program):
     return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
 
 
-@probe("autograd.outputs")
+@probe(names.AUTOGRAD_OUTPUTS)
 def outputs(programs):
     """The output value of each program: the forward pass alone, for finite differences."""
     return [data_of(built(p)[-1]) for p in programs]
 
 
-@probe("autograd.double_backward")
+@probe(names.AUTOGRAD_DOUBLE_BACKWARD)
 def double_backward(a, b):
     Value = value_class()
     lookup.method(Value, "backward")
@@ -32,7 +33,7 @@ def double_backward(a, b):
     return {"a": grad_of(x), "b": grad_of(y)}
 
 
-@probe("autograd.activation")
+@probe(names.AUTOGRAD_ACTIVATION)
 def activation(kind, x):
     """Forward value and local gradient of relu or tanh, through the node's own _backward."""
     Value = value_class()
@@ -43,7 +44,7 @@ def activation(kind, x):
     return {"data": data_of(out), "grad": grad_of(v)}
 
 
-@probe("autograd.deep_chain")
+@probe(names.AUTOGRAD_DEEP_CHAIN)
 def deep_chain(depth):
     Value = value_class()
     lookup.method(Value, "backward")
@@ -92,21 +93,21 @@ FUNCTIONS = {
 }
 
 
-@probe("gradcheck.numerical_grad")
+@probe(names.GRADCHECK_NUMERICAL_GRAD)
 def numerical_grad(function, xs, h=None):
     fn = lookup.name("gradcheck", "numerical_grad")
     result = fn(FUNCTIONS[function], list(xs)) if h is None else fn(FUNCTIONS[function], list(xs), h=h)
     return [plain(g) for g in list(result)]
 
 
-@probe("gradcheck.gradcheck")
+@probe(names.GRADCHECK_GRADCHECK)
 def gradcheck(function, xs):
     fn = lookup.name("gradcheck", "gradcheck")
     result = fn(FUNCTIONS[function], list(xs))
     return result if isinstance(result, bool) else f"<{type(result).__name__}: {result!r:.60}>"
 
 
-@probe("viz.draw_dot")
+@probe(names.VIZ_DRAW_DOT)
 def draw_dot(program):
     fn = lookup.name("viz", "draw_dot")
     nodes = built(program)

@@ -1,6 +1,7 @@
 """Milestone 1 probes: Value, its operators, and each node's own _backward."""
 from . import lookup
 from .builder import build
+from . import names
 from .registry import probe
 from .values import data_of, grad_of, run_local_backward, topological_order
 
@@ -34,13 +35,13 @@ def built(program):
     return build(program, Value)
 
 
-@probe("engine.construct")
+@probe(names.ENGINE_CONSTRUCT)
 def construct(data):
     v = value_class()(data)
     return {"data": data_of(v), "grad": grad_of(v)}
 
 
-@probe("engine.local_program")
+@probe(names.ENGINE_LOCAL_PROGRAM)
 def local_program(program):
     nodes = built(program)
     lookup.attribute(nodes[-1], "_backward")  # often set per instance in __init__, not on the class
@@ -48,7 +49,7 @@ def local_program(program):
     return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
 
 
-@probe("engine.structure")
+@probe(names.ENGINE_STRUCTURE)
 def structure(program):
     nodes = built(program)
     index = {id(n): i for i, n in enumerate(nodes)}
@@ -59,7 +60,7 @@ def structure(program):
     }
 
 
-@probe("engine.repr")
+@probe(names.ENGINE_REPR)
 def value_repr(data, grad):
     v = value_class()(data)
     v.grad = grad

@@ -13,6 +13,7 @@ import traceback
 
 from .. import spec
 from ..errors import ImportFailed, ImportHung, KitError, Missing
+from ..worker.protocol import Imported, Importing
 
 PACKAGE = spec.load_contract()["package"]
 _MILESTONE = {(module, qualname): milestone for module, qualname, milestone in spec.contract_names()}
@@ -63,7 +64,7 @@ def import_module(dotted: str):
     if dotted in _state["poisoned"]:
         raise ImportHung(_state["poisoned"][dotted])
     before = set(sys.modules)
-    _state["progress"]({"event": "importing", "module": dotted})
+    _state["progress"](Importing(dotted))
     try:
         return importlib.import_module(dotted)
     except BaseException as e:  # SystemExit and friends raised at import time count too
@@ -73,7 +74,7 @@ def import_module(dotted: str):
         _state["failed"][dotted] = _import_failure(dotted, e)
         raise ImportFailed(_state["failed"][dotted]) from None
     finally:
-        _state["progress"]({"event": "imported", "module": dotted})
+        _state["progress"](Imported(dotted))
 
 
 def module(name: str):
@@ -81,7 +82,7 @@ def module(name: str):
     full = f"{PACKAGE}.{name}"
     if full in sys.modules or full in _state["failed"] or full in _state["poisoned"]:
         return import_module(full)
-    _state["progress"]({"event": "importing", "module": full})
+    _state["progress"](Importing(full))
     try:
         return importlib.import_module(full)
     except ModuleNotFoundError as e:
@@ -89,7 +90,7 @@ def module(name: str):
             raise Missing(full, f"no module {full} (expected micrograd/{name}.py)") from None
         raise
     finally:
-        _state["progress"]({"event": "imported", "module": full})
+        _state["progress"](Imported(full))
 
 
 def name(module_name: str, attr: str):

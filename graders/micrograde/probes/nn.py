@@ -2,6 +2,7 @@
 import random
 
 from . import lookup
+from . import names
 from .registry import probe
 from .values import data_of, grad_of
 
@@ -29,7 +30,7 @@ def _scalar(out):
     return data_of(out)
 
 
-@probe("nn.neuron_init")
+@probe(names.NN_NEURON_INIT)
 def neuron_init(nin, seed):
     random.seed(seed)
     n = _make("Neuron", nin)
@@ -42,7 +43,7 @@ def neuron_init(nin, seed):
     }
 
 
-@probe("nn.neuron_forward")
+@probe(names.NN_NEURON_FORWARD)
 def neuron_forward(nin, activation, w, b, xs, seed):
     random.seed(seed)
     n = _make("Neuron", nin, activation=activation)
@@ -52,7 +53,7 @@ def neuron_forward(nin, activation, w, b, xs, seed):
     return [_scalar(n(x)) for x in xs]
 
 
-@probe("nn.layer")
+@probe(names.NN_LAYER)
 def layer(nin, nout, x, seed):
     random.seed(seed)
     lay = _make("Layer", nin, nout)
@@ -68,7 +69,7 @@ def layer(nin, nout, x, seed):
     }
 
 
-@probe("nn.mlp_parameters")
+@probe(names.NN_MLP_PARAMETERS)
 def mlp_parameters(nin, nouts, seed):
     random.seed(seed)
     mlp = _make("MLP", nin, nouts)
@@ -81,7 +82,7 @@ def mlp_parameters(nin, nouts, seed):
     }
 
 
-@probe("nn.mlp_forward")
+@probe(names.NN_MLP_FORWARD)
 def mlp_forward(nin, nouts, activation, parameters, xs, seed):
     random.seed(seed)
     mlp = _make("MLP", nin, nouts, activation=activation)
@@ -89,7 +90,7 @@ def mlp_forward(nin, nouts, activation, parameters, xs, seed):
     return {"count": count, "outputs": [_scalar(mlp(x)) for x in xs]}
 
 
-@probe("nn.zero_grad")
+@probe(names.NN_ZERO_GRAD)
 def zero_grad(nin, nouts, seed):
     random.seed(seed)
     mlp = _make("MLP", nin, nouts)

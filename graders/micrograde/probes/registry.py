@@ -1,5 +1,6 @@
-"""The probes a grader may ask for by name, and how their answers become plain data."""
+"""The probes a grader may ask for by name, and how their answers become replies."""
 from ..errors import ImportFailed, ImportHung, KitError, Missing
+from ..worker.protocol import Answer, Failure, KitFault, NameMissing, NotImplementedYet, Raised, Request
 from .lookup import describe
 
 PROBES = {}
@@ -12,23 +13,29 @@ def probe(name: str):
     return register
 
 
-def answer(request) -> dict:
+def load_probes() -> dict:
+    """Import every probe module (each registers its probes on import); the registry."""
+    from . import autograd, engine, nn, training  # noqa: F401
+
+    return PROBES
+
+
+def answer(request: Request):
+    """Run the requested probe; whatever happens, one reply (worker/protocol.py)."""
+    fn = PROBES.get(request.probe)
+    if fn is None:
+        return KitFault(f"unknown probe {request.probe!r:.200}")
     try:
-        fn = PROBES[request["probe"]]
-        args = request.get("args", {})
-    except (KeyError, TypeError):
-        return {"error": {"type": "KitError", "message": f"unknown probe request {request!r:.200}", "traceback": []}}
-    try:
-        return {"ok": fn(**args)}
+        return Answer(fn(**request.args))
     except Missing as e:
-        return {"missing": e.name, "detail": e.detail}
+        return NameMissing(e.name, e.detail)
     except KitError as e:
-        return {"error": {"type": "KitError", "message": str(e), "traceback": []}}
+        return KitFault(str(e))
     except ImportHung as e:
-        return {"error": {"type": "ImportError", "message": str(e), "traceback": []}}
+        return Raised(Failure("ImportError", str(e)))
     except ImportFailed as e:
-        return {"error": e.error}
+        return Raised(Failure(**e.error))
     except NotImplementedError as e:
-        return {"not_implemented": describe(e)}
+        return NotImplementedYet(Failure(**describe(e)))
     except BaseException as e:  # SystemExit and KeyboardInterrupt too: the worker must answer
-        return {"error": describe(e)}
+        return Raised(Failure(**describe(e)))

@@ -17,7 +17,8 @@ from ..untrusted import cap, capped
 from . import isolation, processes
 from .limits import Limits
 from .output import OutputLog
-from .protocol import FrameReader, send
+from .protocol import (Answer, FrameReader, Imported, Importing, KitFault, NameMissing, NotImplementedYet, Raised,
+                       Ready, Request, message_from_frame, send)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
@@ -138,14 +139,15 @@ class Sandbox:
         self.reader = FrameReader(self.proc.stdout.fileno())
         try:
             frame = self.reader.read(time.monotonic() + STARTUP_TIMEOUT_S)
+            message = message_from_frame(frame)
         except (TimeoutError, EOFError, ProtocolError) as e:
             self._kill()
             raise KitError(f"the grading worker did not start ({type(e).__name__}); "
                            f"its output: {self.output.take()[-2000:]}") from None
-        if not isinstance(frame, dict) or frame.get("event") != "ready":
+        if not isinstance(message, Ready):
             self._kill()
             raise KitError(f"the grading worker could not prepare its sandbox: {frame!r:.500}")
-        self.worker_uid = frame.get("uid")
+        self.worker_uid = message.uid
 
     def _kill(self) -> None:
         if self.proc is None:
@@ -196,18 +198,15 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         importing = None
         try:
-            send(self.proc.stdin.fileno(), {"probe": probe, "args": args})
+            send(self.proc.stdin.fileno(), Request(probe, args).to_frame())
             while True:
-                frame = self.reader.read(deadline)
-                if not isinstance(frame, dict):
-                    raise ProtocolError("an answer that is not an object")
-                event = frame.get("event")
-                if event == "importing":
-                    importing = str(frame.get("module"))
-                elif event == "imported":
+                message = self._message(self.reader.read(deadline), what)
+                if isinstance(message, Importing):
+                    importing = message.module
+                elif isinstance(message, Imported):
                     importing = None
                 else:
-                    return self._result(frame, what)
+                    return self._result(message, what)
         except TimeoutError:
             self._kill()
             if importing:
@@ -225,28 +224,34 @@ class Sandbox:
             self._kill()
             raise WorkerCrashed(f"{what}: the worker's answer was not plain data ({e})") from None
 
-    def _result(self, frame: dict, what: str):
+    def _message(self, frame, what: str):
+        """The event or reply in a frame from the worker, every string in it capped."""
+        if not isinstance(frame, dict):
+            raise ProtocolError("an answer that is not an object")
         try:
-            frame = capped(frame)
+            return message_from_frame(capped(frame))
         except RecursionError:
             self._kill()
             raise WorkerCrashed(f"{what}: the worker's answer was nested too deeply to be plain data") from None
-        if "ok" in frame:
-            return frame["ok"]
-        if "missing" in frame:
-            detail = frame.get("detail") or ""
-            raise MissingName(f"{frame['missing']} is missing{': ' + detail if detail else ''}")
-        error = frame.get("not_implemented") or frame.get("error")
-        if not isinstance(error, dict):
-            self._kill()
-            raise WorkerCrashed(f"{what}: the worker gave an answer the grader does not understand")
-        lines = [str(line) for line in error.get("traceback", []) if isinstance(line, str)]
-        if "not_implemented" in frame:
-            raise MissingName(f"{what}: not implemented yet ({error.get('message') or 'NotImplementedError'})")
-        if error.get("type") == "KitError":
-            raise KitError(str(error.get("message")))
-        # A class name is an identifier: a long one is an attack on the report, not a name.
-        raise SubmissionError(cap(error.get("type"), TYPE_NAME_CAP), str(error.get("message", "")), lines[-TRACEBACK_LINES:])
+        except ProtocolError:
+            return None  # a reply of no known type: _result says so
+
+    def _result(self, reply, what: str):
+        """The value of an `Answer`; any other reply raised as what went wrong, in words."""
+        if isinstance(reply, Answer):
+            return reply.value
+        if isinstance(reply, NameMissing):
+            raise MissingName(f"{reply.name} is missing{': ' + reply.detail if reply.detail else ''}")
+        if isinstance(reply, NotImplementedYet):
+            raise MissingName(f"{what}: not implemented yet ({reply.error.message or 'NotImplementedError'})")
+        if isinstance(reply, KitFault):
+            raise KitError(reply.message)
+        if isinstance(reply, Raised):
+            # A class name is an identifier: a long one is an attack on the report, not a name.
+            raise SubmissionError(cap(reply.error.type, TYPE_NAME_CAP), reply.error.message,
+                                  reply.error.traceback[-TRACEBACK_LINES:])
+        self._kill()
+        raise WorkerCrashed(f"{what}: the worker gave an answer the grader does not understand")
 
     def take_output(self) -> str:
         return self.output.take()

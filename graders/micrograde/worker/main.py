@@ -60,7 +60,9 @@ def _preload():
         _warm_up()
     except Exception:
         pass
-    from .. import probes  # noqa: F401  (the probe registry and everything it uses)
+    from ..probes import registry
+
+    registry.load_probes()  # the probes and everything they use, while the kit is readable
     # Keep the preloaded heap (matplotlib, numpy) out of every full garbage collection:
     # a training run makes many cyclic graphs, and the collector would rescan it each time.
     gc.freeze()
@@ -108,7 +110,7 @@ def run():
         _preload()
         _isolate(config)
     except BaseException as e:  # the grader reports this as a kit error
-        protocol.send(proto_out, {"event": "failed", "message": f"{type(e).__name__}: {e}"})
+        protocol.send(proto_out, protocol.StartFailed(f"{type(e).__name__}: {e}").to_frame())
         os._exit(70)
 
     from ..probes import registry
@@ -117,29 +119,31 @@ def run():
     configure(
         submission=config["submission"],
         poisoned=config.get("poisoned", {}),
-        progress=lambda event: protocol.send(proto_out, event),
+        progress=lambda event: protocol.send(proto_out, event.to_frame()),
         layout=config.get("layout"),
     )
-    protocol.send(proto_out, {"event": "ready", "pid": os.getpid(), "uid": os.getuid()})
+    protocol.send(proto_out, protocol.Ready(os.getpid(), os.getuid()).to_frame())
     while True:
         try:
-            request = protocol.recv_blocking(proto_in)
+            frame = protocol.recv_blocking(proto_in)
         except EOFError:
             os._exit(0)
-        reply = registry.answer(request)
+        try:
+            reply = registry.answer(protocol.Request.from_frame(frame))
+        except protocol.ProtocolError as e:
+            reply = protocol.KitFault(str(e))
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except BaseException:
                 pass
         try:
-            protocol.send(proto_out, reply)
+            protocol.send(proto_out, reply.to_frame())
         except protocol.ProtocolError as e:
-            protocol.send(proto_out, {"error": {"type": "ProtocolError", "message": str(e), "traceback": []}})
+            protocol.send(proto_out, protocol.Raised(protocol.Failure("ProtocolError", str(e))).to_frame())
         except (TypeError, ValueError) as e:
-            protocol.send(proto_out, {"error": {"type": "TypeError",
-                                                "message": f"the answer is not plain data: {e}",
-                                                "traceback": []}})
+            failure = protocol.Failure("TypeError", f"the answer is not plain data: {e}")
+            protocol.send(proto_out, protocol.Raised(failure).to_frame())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,25 @@
-"""Length-prefixed JSON frames over pipes: plain data only, in both directions."""
+"""What the grader and the worker say to each other, and how it travels.
+
+Messages travel as length-prefixed JSON frames over the worker's private pipes: plain data
+only, in both directions. Both ends build and read them only through the types below, so
+the shape of every message is written once, here.
+
+Grader -> worker: one `Request` per probe.
+Worker -> grader: `Ready` (or `StartFailed`) once at start; then, for each request, any
+number of `Importing`/`Imported` events (so a timeout can name the import that hung)
+followed by exactly one reply: `Answer`, `NameMissing`, `NotImplementedYet`, `Raised` or
+`KitFault`. A frame that is none of these is garbage: the grader kills the worker.
+Exceptions the submission raises are `Raised` whatever their class is called; only the
+kit's own probe code sends `KitFault`, so a submission cannot pose as a fault of the kit.
+
+This module runs in the worker too: standard library and micrograde.errors only.
+"""
 import json
 import os
 import select
 import struct
 import time
+from dataclasses import dataclass, field
 
 from ..errors import ProtocolError
 
@@ -76,3 +92,160 @@ class FrameReader:
             raise ProtocolError(f"not JSON: {e}") from None
         except RecursionError:
             raise ProtocolError("JSON nested too deeply") from None
+
+
+# -- grader -> worker ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    """Run one probe on the submission."""
+
+    probe: str  # a name from probes/names.py
+    args: dict = field(default_factory=dict)  # the probe function's keyword arguments, plain data
+
+    def to_frame(self) -> dict:
+        return {"probe": self.probe, "args": self.args}
+
+    @classmethod
+    def from_frame(cls, frame) -> "Request":
+        if not (isinstance(frame, dict) and isinstance(frame.get("probe"), str)
+                and isinstance(frame.get("args", {}), dict)):
+            raise ProtocolError(f"unknown probe request {frame!r:.200}")
+        return cls(frame["probe"], frame.get("args", {}))
+
+
+# -- worker -> grader: events --------------------------------------------------------------
+@dataclass(frozen=True)
+class Ready:
+    """The worker is isolated and waits for requests."""
+
+    pid: int  # its process id
+    uid: int  # the uid it runs as (a fresh one when the grader is root)
+
+    def to_frame(self) -> dict:
+        return {"event": "ready", "pid": self.pid, "uid": self.uid}
+
+
+@dataclass(frozen=True)
+class StartFailed:
+    """The worker could not prepare its sandbox; it exits after sending this."""
+
+    message: str  # "ExceptionType: message", for the kit's error
+
+    def to_frame(self) -> dict:
+        return {"event": "failed", "message": self.message}
+
+
+@dataclass(frozen=True)
+class Importing:
+    """The worker starts importing a submission module (sent before the import runs)."""
+
+    module: str  # dotted module name
+
+    def to_frame(self) -> dict:
+        return {"event": "importing", "module": self.module}
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The import announced by the last `Importing` is over (whether it worked or not)."""
+
+    module: str  # dotted module name
+
+    def to_frame(self) -> dict:
+        return {"event": "imported", "module": self.module}
+
+
+# -- worker -> grader: replies -------------------------------------------------------------
+@dataclass(frozen=True)
+class Failure:
+    """An exception as plain data."""
+
+    type: str  # the exception's class name
+    message: str  # str(exception), cut to 2000 characters
+    traceback: list = field(default_factory=list)  # "  File ..." lines of the submission's own frames only
+
+    def to_frame(self) -> dict:
+        return {"type": self.type, "message": self.message, "traceback": list(self.traceback)}
+
+    @classmethod
+    def from_frame(cls, frame) -> "Failure":
+        if not isinstance(frame, dict):
+            raise ProtocolError("an error that is not an object")
+        lines = [line for line in frame.get("traceback", []) if isinstance(line, str)] \
+            if isinstance(frame.get("traceback", []), list) else []
+        return cls(str(frame.get("type")), str(frame.get("message", "")), lines)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The probe returned: `value` is its plain-data result."""
+
+    value: object
+
+    def to_frame(self) -> dict:
+        return {"ok": self.value}
+
+
+@dataclass(frozen=True)
+class NameMissing:
+    """The submission lacks a contract name the probe needs."""
+
+    name: str  # the dotted name, e.g. micrograd.engine.Value.backward
+    detail: str = ""  # what to write where, e.g. "write it in micrograd/engine.py (milestone M2)"
+
+    def to_frame(self) -> dict:
+        return {"missing": self.name, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class NotImplementedYet:
+    """The submission's code raised NotImplementedError: a template stub not written yet."""
+
+    error: Failure
+
+    def to_frame(self) -> dict:
+        return {"not_implemented": self.error.to_frame()}
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The submission's code raised (or its answer could not be sent as plain data)."""
+
+    error: Failure
+
+    def to_frame(self) -> dict:
+        return {"error": self.error.to_frame()}
+
+
+@dataclass(frozen=True)
+class KitFault:
+    """The kit's side failed in the worker: an unknown request, a name outside the contract."""
+
+    message: str
+
+    def to_frame(self) -> dict:
+        return {"kit_error": self.message}
+
+
+def message_from_frame(frame):
+    """The event or reply a frame from the worker holds; ProtocolError for anything else."""
+    if not isinstance(frame, dict):
+        raise ProtocolError("an answer that is not an object")
+    event = frame.get("event")
+    if event in ("importing", "imported"):
+        return (Importing if event == "importing" else Imported)(str(frame.get("module")))
+    if event == "ready":
+        return Ready(frame.get("pid"), frame.get("uid"))
+    if event == "failed":
+        return StartFailed(str(frame.get("message")))
+    if "ok" in frame:
+        return Answer(frame["ok"])
+    if "missing" in frame:
+        return NameMissing(str(frame["missing"]), str(frame.get("detail") or ""))
+    if isinstance(frame.get("not_implemented"), dict):
+        return NotImplementedYet(Failure.from_frame(frame["not_implemented"]))
+    if isinstance(frame.get("error"), dict):
+        return Raised(Failure.from_frame(frame["error"]))
+    if "kit_error" in frame:
+        return KitFault(str(frame["kit_error"]))
+    raise ProtocolError("an answer the grader does not understand")
