@@ -21,7 +21,7 @@ from .report import load_report, write_report
 from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import KIT_ROOT
 from .worker import processes
-from .cli.limits import limit_flags
+from .options import limit_flags
 from .worker.limits import Limits
 
 DEFAULT_SEED = 2026

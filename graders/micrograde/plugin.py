@@ -5,7 +5,6 @@ is one rubric check; its outcome becomes the check's status, its message the fee
 """
 import time
 import zlib
-from dataclasses import fields
 from pathlib import Path
 
 import hypothesis
@@ -17,9 +16,9 @@ from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import terminal
-from .worker import Limits, Sandbox
-from .errors import NotASubmission, ProbeError, SubmissionError
-from .layout import LayoutError
+from .options import limits_from
+from .worker import Sandbox
+from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
 from .layout.render import layout_lines, lost_lines, not_found_name
 
@@ -48,7 +47,7 @@ class Grading:
         self.submission = submission_files.check_folder(config.getoption("submission"))
         self.sha256 = submission_files.sha256(self.submission)
         self.seed = config.getoption("seed")
-        self.limits = Limits.from_dict({f.name: config.getoption(f"limit_{f.name}") for f in fields(Limits)})
+        self.limits = limits_from(config.getoption)
         self.report_path = Path(config.getoption("report"))
         # Where the submission's code is: read statically here, imported from there by the worker.
         self.layout = discover_layout(self.submission, config.getoption("layout"))
@@ -93,7 +92,7 @@ def pytest_configure(config):
     config.option.reportchars = "N"
     try:
         config._micrograde = Grading(config)
-    except (NotASubmission, LayoutError) as e:
+    except UsageError as e:  # a bad --submission, --layout or limit: one line, exit status 4
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
 

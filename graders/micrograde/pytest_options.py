@@ -5,12 +5,9 @@ Registered at start-up, before pytest reads the command line, so that in
 option unknown at that point, pytest would take DIR for a test path and load
 DIR/conftest.py (submission code) into the grading process.
 """
-from dataclasses import fields
-
 from .grading import DEFAULT_SEED
-from .report.build import INTEGRITY_POLICIES
+from .options import add_integrity_option, add_limit_options
 from .spec import KIT_ROOT
-from .worker.limits import Limits
 
 
 def pytest_addoption(parser):
@@ -22,9 +19,5 @@ def pytest_addoption(parser):
                     help="instructor's layout file: JSON mapping contract names to 'path.py[:Name]' "
                          "where a course's names or files differ")
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
-    group.addoption("--integrity", default="report", choices=INTEGRITY_POLICIES,
-                    help="report: integrity findings are shown, the score is unchanged (default); "
-                         "zero: a flagged submission scores 0")
-    for f in fields(Limits):
-        group.addoption("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default, dest=f"limit_{f.name}",
-                        help=f"worker limit {f.name} (default {f.default})")
+    add_integrity_option(group.addoption)
+    add_limit_options(group.addoption)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ..rubric import MILESTONES
 from ..errors import UsageError
-from .limits import add_integrity_option, add_limit_options, limit_flags, limits_from
+from ..options import LIMITS_GROUP, add_integrity_option, add_limit_options, limit_flags, limits_from
 
 
 def register(subparsers) -> None:
@@ -22,8 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("--milestone", nargs="+", action="extend", choices=MILESTONES, metavar="M",
                    help="grade only these milestones (m1 m2 m3 m4)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_integrity_option(p)
-    add_limit_options(p)
+    add_integrity_option(p.add_argument)
+    add_limit_options(p.add_argument_group(LIMITS_GROUP).add_argument)
     p.set_defaults(func=run)
 
 
@@ -39,7 +39,7 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
-                       progress=not args.no_progress, limit_args=limit_flags(limits_from(args)),
+                       progress=not args.no_progress, limit_args=limit_flags(limits_from(lambda dest: getattr(args, dest))),
                        integrity_policy=args.integrity)
     print(result.summary_text)
     problems = [(name, problem) for name, _, problem in result.outcomes if problem]

@@ -4,7 +4,7 @@ import sys
 from .. import grading
 from .. import submission as submission_files
 from ..errors import UsageError
-from .limits import add_integrity_option, add_limit_options, limits_from
+from ..options import LIMITS_GROUP, add_integrity_option, add_limit_options, limits_from
 
 
 def register(subparsers) -> None:
@@ -15,8 +15,8 @@ def register(subparsers) -> None:
                         help="grade only these milestones (m1 m2 m3 m4; default: all)")
     parser.add_argument("--json", default="micrograde-report.json", metavar="PATH", help="where to write the report")
     parser.add_argument("--seed", type=int, default=grading.DEFAULT_SEED, help="grading seed")
-    add_integrity_option(parser)
-    add_limit_options(parser)
+    add_integrity_option(parser.add_argument)
+    add_limit_options(parser.add_argument_group(LIMITS_GROUP).add_argument)
     parser.set_defaults(func=run)
 
 
@@ -27,7 +27,7 @@ def run(args) -> int:
     if not submission_files.has_package(folder):
         print(f"micrograde grade: warning: {folder} has no micrograd/ folder; every check will be missing",
               file=sys.stderr)
-    report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed, limits=limits_from(args),
+    report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed, limits=limits_from(lambda dest: getattr(args, dest)),
                            integrity_policy=args.integrity)
     if report["status"] != "complete":
         print(f"micrograde grade: {report.get('note', 'grading did not finish')}; report: {args.json}", file=sys.stderr)
