@@ -435,6 +435,7 @@ def cases(kit: str) -> list[Case]:
              why="a wrong __neg__ whose module replaces the probe that checks it with answers from "
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
                  "never loads it and, as root, the kit's folders are hidden)"),
+        hand_set_weights_case(),
     ]
 
 
@@ -623,3 +624,35 @@ if _reg is not None:
     _reg.PROBES["engine.construct"] = lambda data: {"data": float(data), "grad": 0.0}
     _reg.PROBES["engine.repr"] = lambda data, grad: f"Value(data={data}, grad={grad})"
 """
+
+# Issue 12, attack 8: weights hand-fitted offline to the M4 function, with a backward()
+# that does not work. When the task was one fixed function, 0.5*tanh(2*x0) - 0.3*x1, the
+# model "learned" without a single useful gradient step. A sound grader chooses the function
+# and the starting weights from the seed and sets every parameter's .data before training.
+OLD_M4_FUNCTION = "0.5 * tanh(2 * x0) - 0.3 * x1"
+# MLP(2, [6, 1]) in the contract's order (per neuron: weights, then bias): hidden neuron 0
+# computes tanh(2 x0), neuron 1 tanh(0.1 x1) ~ 0.1 x1; the output mixes them 0.5 and -3.
+HAND_FIT = [2.0, 0.0, 0.0, 0.0, 0.1, 0.0] + [0.0] * 12 + [0.5, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+HAND_SET_WEIGHTS = f"""
+        if nin == 2 and list(nouts) == [6, 1]:
+            for _p, _v in zip(self.parameters(), {HAND_FIT!r}):
+                _p.data = _v
+"""
+BROKEN_BACKWARD = """
+self.grad = 1.0
+return  # nothing reaches the parameters
+"""
+
+
+def hand_set_weights_case() -> Case:
+    return Case("hand_set_weights_with_broken_backward", "m4",
+                patches=[("nn", "            for i in range(len(nouts))\n        ]\n",
+                          "            for i in range(len(nouts))\n        ]\n" + HAND_SET_WEIGHTS.strip("\n") + "\n"),
+                         at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
+                must_fail=frozenset({"test_your_training_reaches_mse_below_0_01",
+                                     "test_your_mlp_trained_by_the_graders_loop_converges",
+                                     "test_mse_is_the_mean_of_squared_differences",
+                                     "test_train_history_is_the_loss_before_each_step",
+                                     "test_train_takes_exact_sgd_steps"}),
+                why="the grader sets the start weights and picks the function from the seed: no "
+                    "learning points without working gradients")

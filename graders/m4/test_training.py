@@ -48,27 +48,38 @@ def test_plot_losses_writes_a_png(sandbox):
 
 
 def _task(grading):
-    xs, ys = tasks.regression_task(grading.seed)
-    return dict(nin=tasks.NIN, nouts=tasks.NOUTS, xs=xs, ys=ys, epochs=tasks.EPOCHS, lr=tasks.LR)
+    """The seed's task (micrograde/tasks.py): its function, points and starting weights."""
+    task = tasks.regression_task(grading.seed)
+    return task, dict(nin=tasks.NIN, nouts=tasks.NOUTS, start=task.start, xs=task.xs, ys=task.ys,
+                      epochs=tasks.EPOCHS, lr=tasks.LR)
 
 
-def _final_mse(params, task) -> float:
-    if len(params) != mlp.parameter_count(task["nin"], task["nouts"]) or not all(isinstance(p, float) for p in params):
-        raise AssertionError(f"the trained model does not have {mlp.parameter_count(task['nin'], task['nouts'])} numeric parameters")
-    return mlp.mse(params, task["nin"], task["nouts"], task["xs"], task["ys"])
+def _final_mse(answer, task) -> float:
+    """The loss the grader measures on the parameters it gets back, after checking that the
+    model started where the grader put it (so the loss fell through its own gradient steps)."""
+    count = mlp.parameter_count(tasks.NIN, tasks.NOUTS)
+    params = answer["parameters"]
+    if answer["count"] != count or len(params) != count or not all(isinstance(p, float) for p in params):
+        raise AssertionError(f"the trained MLP(2, {tasks.NOUTS}) does not have {count} numeric parameters")
+    expect_all_close(answer["start_outputs"], [mlp.predict(task.start, tasks.NIN, tasks.NOUTS, x) for x in task.xs],
+                     "after the grader set every parameter's .data, your MLP's output for training point",
+                     context="the model must compute with the very Values that parameters() returns", rel=1e-6)
+    return mlp.mse(params, tasks.NIN, tasks.NOUTS, task.xs, task.ys)
 
 
 def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
-    task = _task(grading)
+    task, args = _task(grading)
     what = f"train(MLP(2, {tasks.NOUTS}), 24 points, epochs={tasks.EPOCHS}, lr={tasks.LR})"
-    answer = sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **task)
-    loss = _final_mse(answer["parameters"], task)
-    assert loss < 0.01, f"after training, the grader measures MSE {fmt(loss)} on the 24 training points; it should be below 0.01"
+    loss = _final_mse(sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **args), task)
+    assert loss < tasks.TARGET_MSE, (
+        f"from the grader's starting weights (MSE {fmt(task.start_mse)}), train() brought the MSE on the 24 "
+        f"training points to {fmt(loss)}; it should fall below {tasks.TARGET_MSE}")
 
 
 def test_your_mlp_trained_by_the_graders_loop_converges(sandbox, grading, check_seed):
-    task = _task(grading)
+    task, args = _task(grading)
     what = f"the grader's own SGD loop on your MLP(2, {tasks.NOUTS})"
-    params = sandbox.call(probes.TRAIN_FIT_WITH_GRADER_LOOP, what, timeout=60, seed=check_seed, **task)
-    loss = _final_mse(params, task)
-    assert loss < 0.01, f"trained by the grader's own loop, your MLP reaches MSE {fmt(loss)}; it should be below 0.01"
+    loss = _final_mse(sandbox.call(probes.TRAIN_FIT_WITH_GRADER_LOOP, what, timeout=60, seed=check_seed, **args), task)
+    assert loss < tasks.TARGET_MSE, (
+        f"from the grader's starting weights (MSE {fmt(task.start_mse)}), the grader's own SGD loop with your "
+        f"forward and backward reaches MSE {fmt(loss)}; it should fall below {tasks.TARGET_MSE}")
