@@ -656,3 +656,9 @@ def hand_set_weights_case() -> Case:
                                      "test_train_takes_exact_sgd_steps"}),
                 why="the grader sets the start weights and picks the function from the seed: no "
                     "learning points without working gradients")
+
+# Class 9. Upload names chosen to land on a classmate's gradebook row: the same name in
+# another case, as a zip and as a folder, and a name shaped like a renamed entry. A sound
+# grader gives each entry its own row, named from that entry alone (batch/discover.py),
+# and keeps the name as handed in (the gradebook's `source` column).
+COLLIDING_UPLOADS = ("ALICE.zip", "Alice", "alice")

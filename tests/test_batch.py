@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from corpus import cli_error_line
+from hostile import COLLIDING_UPLOADS
 from micrograde.batch import cache, safezip
 from micrograde.batch.discover import discover
 from micrograde.errors import SourceError
@@ -160,9 +161,12 @@ def test_colliding_names_are_renamed_stably_from_their_own_entry(tmp_path):
     """ALICE.zip, Alice and alice: each renamed from its own entry name, whatever else is in
     SRC, so neither a new upload nor the listing order moves a report to another row."""
     src = tmp_path / "src"
-    make_sub(src / "Alice")
-    zip_of(src / "ALICE.zip", {"micrograd/engine.py": "z"})
-    make_sub(src / "alice")
+    src.mkdir()
+    for entry in COLLIDING_UPLOADS:
+        if entry.endswith(".zip"):
+            zip_of(src / entry, {"micrograd/engine.py": "z"})
+        else:
+            make_sub(src / entry)
     first = {s.source: s.name for s in discover(src, tmp_path / "w1")}
     assert first == {"ALICE.zip": f"ALICE~{_h('ALICE.zip')}", "Alice": f"Alice~{_h('Alice')}",
                      "alice": f"alice~{_h('alice')}"}

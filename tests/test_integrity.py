@@ -1,11 +1,12 @@
 """Integrity findings: the rule catalogue, the collector, and what findings do to a report."""
+import csv
 import json
 import shutil
 import subprocess
 
 import pytest
 
-from corpus import REFERENCE, TEMPLATE, grade
+from corpus import REFERENCE, TEMPLATE, grade, patched_reference
 from hostile import FAST_LIMITS, FORGE_PROBES_FROM_STUBS
 from micrograde import grading, integrity
 from micrograde.integrity import rules
@@ -163,3 +164,20 @@ def test_student_exports_say_only_flagged_for_review():
             assert secret not in text
     clean = _report()
     assert FLAGGED not in gradescope.render(clean) and FLAGGED not in markdown.render(clean)
+
+
+def test_a_batch_lists_flagged_submissions_and_integrity_zero_scores_them_0(tmp_path, capsys):
+    from micrograde.cli import main
+
+    src = tmp_path / "src"
+    shutil.copytree(REFERENCE, src / "clean", ignore=shutil.ignore_patterns("__pycache__"))
+    patched_reference(src / "sneaky", [("engine", "import math\n", "import math\nimport ctypes\n")])
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out), "--milestone", "m1", "--integrity", "zero",
+                 "--no-progress", "--jobs", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "flagged for review (1;" in printed and "sneaky: ctypes" in printed
+    with open(out / "grades.csv") as f:
+        rows = {r["submission"]: r for r in csv.DictReader(f)}
+    assert rows["clean"]["integrity"] == "" and rows["clean"]["score"] == rows["clean"]["max_score"] != "0"
+    assert rows["sneaky"]["integrity"] == "ctypes" and rows["sneaky"]["score"] == "0"

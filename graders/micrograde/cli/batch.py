@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
 from ..errors import UsageError
 from ..options import LIMITS_GROUP, add_integrity_option, add_limit_options, limit_flags, limits_from
@@ -50,5 +51,13 @@ def run(args) -> int:
             print(f"  {terminal(name)}: {terminal(problem)}")
         if len(problems) > 20:
             print(f"  ... and {len(problems) - 20} more")
+    flagged = [(name, integrity_summary(report)) for name, report, _ in result.outcomes
+               if report is not None and report["integrity"]]
+    if flagged:
+        print(f"\nflagged for review ({len(flagged)}; see the integrity column of grades.csv and each report):")
+        for name, rules in flagged[:20]:
+            print(f"  {terminal(name)}: {rules}")
+        if len(flagged) > 20:
+            print(f"  ... and {len(flagged) - 20} more")
     print(f"\ngradebook: {out / 'grades.csv'}\nreports:   {out / 'reports'}\nplot:      {out / 'summary.png'}")
     return 0
