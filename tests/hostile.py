@@ -595,6 +595,7 @@ INTEGRITY_SNIPPETS = [
     ("outside_files", "import os\nos.chdir('..')", "chdir"),
     ("dynamic_import", "m = __import__('o' + 's')", "__import__"),
     ("dynamic_import", "import importlib\nm = importlib.import_module('json')", "importlib"),
+    ("dynamic_import", "from importlib.util import spec_from_file_location", "importlib.util"),
     ("dynamic_code", "exec('x = 1')", "exec"),
     ("dynamic_code", "f = eval", "eval passed around"),
     ("dynamic_code", "import base64\ncode = base64.b64decode('eD0x')", "decoding a payload"),

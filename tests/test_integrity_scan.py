@@ -116,6 +116,9 @@ NOTEBOOK_CELLS = [
     "from micrograd.engine import Value\nfrom micrograd.nn import MLP",
     "model = MLP(3, [4, 4, 1])\nprint(len(model.parameters()))\nmodel?",
     "import os\nos.environ['PATH'] += os.pathsep + 'C:/Program Files/Graphviz/bin'",
+    "import importlib\nimport micrograd.engine\nimportlib.reload(micrograd.engine)",
+    "%%bash\nls -la /proc",
+    "%%time\nbreakpoint() if False else None",
 ]
 
 

@@ -27,7 +27,10 @@ MODULES = {
     "smtplib": "network", "telnetlib": "network", "xmlrpc": "network", "socketserver": "network",
     "threading": "threads", "_thread": "threads", "concurrent": "threads",
     "signal": "signals", "_signal": "signals", "faulthandler": "signals",
-    "importlib": "dynamic_import", "imp": "dynamic_import", "runpy": "dynamic_import",
+    # importlib itself is not a finding: notebooks reload their own modules with importlib.reload.
+    "importlib.util": "dynamic_import", "importlib.machinery": "dynamic_import", "importlib.abc": "dynamic_import",
+    "importlib._bootstrap": "dynamic_import", "importlib._bootstrap_external": "dynamic_import",
+    "imp": "dynamic_import", "runpy": "dynamic_import",
     "pkgutil": "dynamic_import", "zipimport": "dynamic_import",
     "marshal": "dynamic_code", "code": "dynamic_code", "codeop": "dynamic_code",
     "builtins": "patch_modules", "__builtin__": "patch_modules",
@@ -76,7 +79,8 @@ NAMES = {
     "builtins.exec": "dynamic_code", "builtins.eval": "dynamic_code", "builtins.compile": "dynamic_code",
     "builtins.__import__": "dynamic_import", "builtins.__build_class__": "dynamic_code",
     "builtins.globals": "computed_attribute", "builtins.locals": "computed_attribute",
-    "builtins.vars": "computed_attribute", "builtins.breakpoint": "frame_introspection",
+    "builtins.vars": "computed_attribute",
+    "importlib.reload": None, "importlib.*": "dynamic_import",
     "object.__getattribute__": "computed_attribute", "type.__getattribute__": "computed_attribute",
     "object.__setattr__": "computed_attribute", "type.__setattr__": "computed_attribute",
     "object.__subclasses__": "dunder_walk", "type.__subclasses__": "dunder_walk",
@@ -120,7 +124,7 @@ FILE_CALLS = {
     "tarfile.open", "zipfile.ZipFile", "sqlite3.connect",
 }
 BUILTINS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "open", "getattr",
-            "setattr", "delattr", "breakpoint", "__build_class__", "object", "type"}
+            "setattr", "delattr", "__build_class__", "object", "type"}
 # Builtins whose names students also use for their own variables (`vars = [a, b]`).
 SHADOWABLE = {"globals", "locals", "vars", "open", "object", "type"}
 ATTR_FUNCTIONS = {"builtins.getattr", "builtins.setattr", "builtins.delattr", "builtins.hasattr",
