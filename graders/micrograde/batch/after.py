@@ -1,8 +1,24 @@
-"""What a batch writes once every submission has a result, from those results: the
-dashboard (and, when enabled, similarity and LMS exports). Called from one place, the
-end of runner.run_batch, so a resumed batch rebuilds all of it."""
+"""What a batch writes once every submission has a result, from those results and the
+submissions' folders: similarity.csv, the LMS import files and the dashboard. Called from
+one place, the end of runner.run_batch, so a resumed batch rebuilds all of it whole."""
+from .. import atomic, similarity
 from ..dashboard import write_dashboard
+from ..report import lms
 
 
-def publish(out, outcomes, milestones, *, summary_text="") -> None:
-    write_dashboard(out, outcomes, milestones, summary_text=summary_text)
+def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text="", log=print) -> dict:
+    """`folders`: {name: folder} of the submissions that could be read. Returns the
+    similarity result (with no pairs and a note saying why when it could not be computed)."""
+    threshold = similarity.DEFAULT_THRESHOLD if threshold is None else threshold
+    for name in lms.COLUMNS:
+        atomic.write_text(out / f"{name}.csv", lms.to_csv(name, [(n, r) for n, r, _ in outcomes]))
+    try:
+        sim = similarity.compute(folders, threshold)
+    except (similarity.SimilarityUnavailable, similarity.SimilarityFailed) as e:
+        log(f"similarity not computed: {e}")
+        sim = {"threshold": threshold, "pairs": [], "clusters": [], "note": f"Not computed: {e}"}
+        (out / "similarity.csv").unlink(missing_ok=True)  # an old one would describe other code
+    else:
+        similarity.write_csv(out / "similarity.csv", sim)
+    write_dashboard(out, outcomes, milestones, similarity=sim, summary_text=summary_text)
+    return sim

@@ -65,7 +65,7 @@ def _grade_one(sub, out, seed, milestones, limit_args, integrity_policy="report"
 
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
-              limit_args=(), integrity_policy="report") -> BatchResult:
+              limit_args=(), integrity_policy="report", similarity_threshold=None) -> BatchResult:
     from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -127,11 +127,11 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         _finish(result, subs, done, out, write_plot=False)
         raise
     pool.shutdown()
-    _finish(result, subs, done, out)
+    _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log)
     return result
 
 
-def _finish(result, subs, done, out, write_plot=True):
+def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print):
     result.outcomes = [(s.name, *done[s.name]) for s in subs]
     result.sources = {s.name: s.source for s in subs}
     gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones, result.sources)
@@ -139,4 +139,6 @@ def _finish(result, subs, done, out, write_plot=True):
     result.summary_text = summary.render(st)
     if write_plot:
         plot.write_summary_png(out / "summary.png", st)
-        after.publish(out, result.outcomes, result.milestones, summary_text=result.summary_text)
+        after.publish(out, result.outcomes, result.milestones,
+                      {s.name: s.path for s in subs if s.path is not None},
+                      threshold=similarity_threshold, summary_text=result.summary_text, log=log)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
+from ..similarity import DEFAULT_THRESHOLD as DEFAULT_SIMILARITY
 from ..errors import UsageError
 from ..options import LIMITS_GROUP, add_integrity_option, add_limit_options, limit_flags, limits_from
 
@@ -12,8 +13,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "batch", help="grade a folder or zip of submissions into a gradebook",
         description="Grade every submission in SRC (a folder with one subfolder or zip per student, "
-                    "or a zip of such a folder). Writes OUT/reports/<submission>.json, OUT/grades.csv "
-                    "and OUT/summary.png. Re-running regrades only submissions that changed.")
+                    "or a zip of such a folder). Writes OUT/reports/<submission>.json, OUT/grades.csv, "
+                    "OUT/summary.png, OUT/index.html (the dashboard), OUT/similarity.csv and "
+                    "OUT/canvas.csv, OUT/moodle.csv (LMS imports). Re-running regrades only submissions that changed.")
     p.add_argument("src", metavar="SRC", help="folder or zip of submissions")
     p.add_argument("--out", required=True, metavar="OUT", help="output folder (created if needed)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -23,6 +25,9 @@ def register(subparsers) -> None:
     p.add_argument("--milestone", nargs="+", action="extend", choices=MILESTONES, metavar="M",
                    help="grade only these milestones (m1 m2 m3 m4)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--similarity-threshold", type=float, default=None, metavar="T",
+                   help="similarity score (0 to 1) from which a pair is flagged in the dashboard "
+                        f"(default {DEFAULT_SIMILARITY})")
     add_integrity_option(p.add_argument)
     add_limit_options(p.add_argument_group(LIMITS_GROUP).add_argument)
     p.set_defaults(func=run)
@@ -39,9 +44,11 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
+    if args.similarity_threshold is not None and not 0 <= args.similarity_threshold <= 1:
+        raise UsageError(f"--similarity-threshold must be between 0 and 1, not {args.similarity_threshold}")
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
                        progress=not args.no_progress, limit_args=limit_flags(limits_from(lambda dest: getattr(args, dest))),
-                       integrity_policy=args.integrity)
+                       integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold)
     print(result.summary_text)
     problems = [(name, problem) for name, _, problem in result.outcomes if problem]
     if problems:
@@ -59,5 +66,6 @@ def run(args) -> int:
             print(f"  {terminal(name)}: {rules}")
         if len(flagged) > 20:
             print(f"  ... and {len(flagged) - 20} more")
-    print(f"\ngradebook: {out / 'grades.csv'}\nreports:   {out / 'reports'}\nplot:      {out / 'summary.png'}")
+    print(f"\ngradebook: {out / 'grades.csv'}\nreports:   {out / 'reports'}\nplot:      {out / 'summary.png'}"
+          f"\ndashboard: {out / 'index.html'}\nLMS:       {out / 'canvas.csv'}, {out / 'moodle.csv'}")
     return 0

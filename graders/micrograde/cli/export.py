@@ -4,12 +4,14 @@ import sys
 
 from ..errors import UsageError
 
-# format name -> renderer module in micrograde.report (each exposes render(report) -> str)
-FORMATS = {"gradescope": "gradescope", "markdown": "markdown", "junit": "junit", "csv": "csv_row"}
+# format name -> renderer in micrograde.report: a module exposing render(report) -> str,
+# or "module:function" where one module renders several formats
+FORMATS = {"gradescope": "gradescope", "markdown": "markdown", "junit": "junit", "csv": "csv_row",
+           "canvas": "lms:render_canvas", "moodle": "lms:render_moodle"}
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("export", help="render a score report as Gradescope JSON, Markdown, JUnit XML or CSV",
+    p = subparsers.add_parser("export", help="render a score report as Gradescope JSON, Markdown, JUnit XML, CSV or an LMS import",
                               description="Render one score report (from `micrograde grade --json`) in another format.")
     p.add_argument("report", metavar="REPORT", help="a report JSON file written by micrograde")
     # No argparse `choices`: a bad format should give our one-line message, not argparse's usage dump.
@@ -21,7 +23,8 @@ def register(subparsers) -> None:
 def render(report: dict, fmt: str) -> str:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    return importlib.import_module(f"micrograde.report.{FORMATS[fmt]}").render(report)
+    module, _, function = FORMATS[fmt].partition(":")
+    return getattr(importlib.import_module(f"micrograde.report.{module}"), function or "render")(report)
 
 
 def run(args) -> int:

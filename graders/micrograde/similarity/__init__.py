@@ -1,0 +1,116 @@
+"""Similarity of submissions' code across a batch: OUT/similarity.csv and the pairs and
+clusters the dashboard shows.
+
+Scores are copydetect's: the share of a document's fingerprinted code that also appears
+in the other, after identifiers are normalised, comments and docstrings dropped and the
+boilerplate (template and contract) removed. A pair's score is the larger of its two
+shares, so a short submission copied whole into a longer one still scores high."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from .. import atomic
+
+# k-gram length and winnowing window, in characters of the normalised code. Any shared
+# run of at least K + WINDOW - 1 characters is certain to be found; shorter runs (one
+# statement, which every micrograd shares) are noise.
+K = 40
+WINDOW = 20
+# Measured by tests/test_similarity.py: a renamed, re-commented copy of the reference
+# scores about 0.9 against it; independently written correct solutions about 0.25 at most.
+DEFAULT_THRESHOLD = 0.5
+MAX_PASSAGE_LINES = 80
+COLUMNS = ["a", "b", "score", "shared_fingerprints", "a_lines", "b_lines"]
+
+
+class SimilarityUnavailable(Exception):
+    """copydetect is not installed (the `similarity` extra)."""
+
+
+class SimilarityFailed(Exception):
+    """The fingerprinting child process failed; str() says how."""
+
+
+def available() -> bool:
+    try:
+        import copydetect  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _run_fingerprints(documents: dict, boilerplate: str) -> list:
+    job = json.dumps({"documents": documents, "boilerplate": boilerplate, "k": K, "window": WINDOW})
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run([sys.executable, "-m", "micrograde.similarity.fingerprint"], input=job,
+                          capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SimilarityFailed(f"fingerprinting exited with status {proc.returncode}: {proc.stderr.strip()[-500:]}")
+    return json.loads(proc.stdout)["pairs"]
+
+
+def _longest(doc, slices) -> tuple[str, str]:
+    start, end = max(slices, key=lambda s: (s[1] - s[0], -s[0]))
+    first, last = doc.lines_of(start, end)
+    lines = doc.text.splitlines()[first:last + 1]
+    if len(lines) > MAX_PASSAGE_LINES:
+        lines = lines[:MAX_PASSAGE_LINES] + [f"... ({last - first + 1 - MAX_PASSAGE_LINES} more lines)"]
+    return doc.where(first, last), "\n".join(lines)
+
+
+def clusters(pairs, threshold) -> list:
+    """Groups of submissions joined by pairs at or above `threshold` (connected components)."""
+    parent = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        if p["score"] >= threshold:
+            parent[root(p["a"])] = root(p["b"])
+    groups = {}
+    for x in parent:
+        groups.setdefault(root(x), []).append(x)
+    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
+
+
+def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=None) -> dict:
+    """`folders`: {submission name: folder}. Returns {"threshold", "pairs" (best first),
+    "clusters", "note"}: what the dashboard shows and similarity.csv holds."""
+    if not available():
+        raise SimilarityUnavailable("similarity needs copydetect: pip install 'micrograde[similarity]'")
+    from .documents import boilerplate_text, submission_document  # reads the layout rules; not for --help
+
+    docs = {name: submission_document(path) for name, path in sorted(folders.items())}
+    notes = [f"{n}: {d.note.rstrip('; ')}" for n, d in docs.items() if d.note]
+    raw = _run_fingerprints({n: d.text for n, d in docs.items()},
+                            boilerplate_text() if boilerplate is None else boilerplate)
+    pairs = []
+    for p in raw:
+        a_lines, a_passage = _longest(docs[p["a"]], p["slices_a"])
+        b_lines, b_passage = _longest(docs[p["b"]], p["slices_b"])
+        pairs.append({"a": p["a"], "b": p["b"], "score": round(max(p["sim_a"], p["sim_b"]), 4),
+                      "shared": p["shared"], "a_lines": a_lines, "b_lines": b_lines,
+                      "a_passage": a_passage, "b_passage": b_passage})
+    pairs.sort(key=lambda p: (-p["score"], -p["shared"], p["a"], p["b"]))
+    return {"threshold": threshold, "pairs": pairs, "clusters": clusters(pairs, threshold),
+            "note": "; ".join(notes)}
+
+
+def to_csv(result: dict) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for p in result["pairs"]:
+        writer.writerow({**p, "score": f"{p['score']:.4f}", "shared_fingerprints": p["shared"]})
+    return buf.getvalue()
+
+
+def write_csv(path, result: dict) -> None:
+    atomic.write_text(path, to_csv(result))
