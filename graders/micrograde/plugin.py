@@ -1,7 +1,10 @@
-"""The pytest plugin behind `pytest graders/...`: options, the sandbox fixture, the report.
+"""The pytest plugin behind `pytest graders/...`: the sandbox fixture, results, the report.
 
-Loaded by graders/conftest.py only; it never imports submission code. Each grader test
-is one rubric check; its outcome becomes the check's status, its message the feedback.
+Activated by graders/conftest.py only, so it has no effect in any other pytest session (its
+options come from micrograde.pytest_options, which registers them in grading sessions
+only). It never imports submission code. Each grader test is one rubric check; its outcome
+becomes the check's status, its message the feedback. The run's state lives in
+`config.stash[GRADING]`.
 """
 import time
 import zlib
@@ -10,12 +13,12 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import integrity, rubric
+from . import __version__, integrity, rubric
 from . import submission as submission_files
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
-from .report.text import terminal
+from .report.text import seed_label, terminal
 from .options import limits_from
 from .worker import Sandbox
 from .errors import ProbeError, SubmissionError, UsageError
@@ -83,7 +86,13 @@ class Grading:
         return report
 
 
+GRADING = pytest.StashKey[Grading]()
+
+
 def pytest_configure(config):
+    """Start the grading run: check the options, read the submission, fix pytest's output."""
+    if config.getoption("submission", default=None) is None:
+        raise pytest.UsageError("the graders run as `pytest graders/...` from the kit, or `micrograde grade DIR`")
     hypothesis.settings.load_profile("micrograde")
     # Our own summary lists every lost point with its feedback; pytest's tracebacks would
     # show grader internals instead. Set here too: `--submission DIR` can move pytest's
@@ -91,7 +100,7 @@ def pytest_configure(config):
     config.option.tbstyle = "no"
     config.option.reportchars = "N"
     try:
-        config._micrograde = Grading(config)
+        config.stash[GRADING] = Grading(config)
     except UsageError as e:  # a bad --submission, --layout or limit: one line, exit status 4
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
@@ -99,7 +108,7 @@ def pytest_configure(config):
 
 def _refuse_submission_plugins(config) -> None:
     """Fail closed if pytest loaded a conftest.py from the submission into this process."""
-    root = str(config._micrograde.submission) + "/"
+    root = str(config.stash[GRADING].submission) + "/"
     for plugin in config.pluginmanager.get_plugins():
         path = str(getattr(plugin, "__file__", "") or "")
         if path.startswith(root):
@@ -112,7 +121,8 @@ def _milestone(item) -> str:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    grading = config._micrograde
+    """Check every grader test against the rubric, seed its examples, write the fail-closed report."""
+    grading = config.stash[GRADING]
     known = {name: m for m, name, _ in rubric.checks()}
     for item in items:
         name = item.originalname
@@ -126,21 +136,34 @@ def pytest_collection_modifyitems(session, config, items):
         grading.write(note="grading did not finish: the grading process stopped before the end")
 
 
+def _header(config) -> list[str]:
+    grading = config.stash[GRADING]
+    return [f"micrograde {__version__}: grading {grading.submission} with seed {seed_label(grading.seed)}",
+            *layout_lines(grading.layout.report())]
+
+
+def pytest_report_header(config):
+    """The run's settings at the top: kit version, submission, seed, where the code was found."""
+    return _header(config)
+
+
 def pytest_sessionstart(session):
-    """Where the code was found, once, before any check runs (also under -q)."""
+    """Under -q (the graders' default) pytest shows no header: write the same lines once here."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        for line in layout_lines(session.config._micrograde.layout.report()):
+    if reporter is not None and session.config.get_verbosity() < 0:
+        for line in _header(session.config):
             reporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
 def grading(request) -> Grading:
-    return request.config._micrograde
+    """This run's settings and results."""
+    return request.config.stash[GRADING]
 
 
 @pytest.fixture(scope="session")
 def sandbox(grading):
+    """The submission's worker, shared by every check of the run; closed at the end."""
     grading.sandbox = Sandbox(grading.submission, grading.limits, layout=grading.layout)
     yield grading.sandbox
     grading.sandbox.close()
@@ -171,8 +194,9 @@ def _feedback(excinfo) -> tuple[str, str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Record each check's status, feedback, duration, captured output and warnings."""
     report = yield
-    grading = item.config._micrograde
+    grading = item.config.stash[GRADING]
     name = item.originalname
     if report.when == "call" or (report.failed and report.when == "setup"):
         if report.passed:
@@ -186,7 +210,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    grading = session.config._micrograde
+    """Stop the worker and write the final report."""
+    grading = session.config.stash[GRADING]
     if grading.sandbox is not None:
         grading.sandbox.close()
     if grading.milestones:
@@ -194,7 +219,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    grading = config._micrograde
+    """What to fix (every lost check with its feedback), warnings, integrity, the points table."""
+    grading = config.stash[GRADING]
     if grading.report is None:
         return
     report = grading.report

@@ -1,16 +1,42 @@
-"""The grading options of pytest, registered as an installed plugin (entry point `pytest11`).
+"""The grading options of pytest (--submission, --report, --seed, the limits, ...).
 
-Registered at start-up, before pytest reads the command line, so that in
-`pytest graders --submission DIR` pytest knows DIR is the option's value. Were the
-option unknown at that point, pytest would take DIR for a test path and load
-DIR/conftest.py (submission code) into the grading process.
+Installed as a plugin (entry point `pytest11`) so that they are known before pytest reads
+the command line: in `pytest graders --submission DIR`, pytest must know that DIR is the
+option's value. Were the option unknown at that point, pytest would take DIR for a test
+path and load DIR/conftest.py (submission code) into the grading process.
+
+Installed plugins load in every pytest session of the environment, including a student's
+own unrelated projects, where options such as --seed would clash with theirs. So the
+options exist only in a grading session: one started in the kit's graders/ folder or
+given a path inside it. Everything else of the plugin (micrograde.plugin) is activated by
+graders/conftest.py alone.
 """
+from pathlib import Path
+
 from .grading import DEFAULT_SEED
 from .options import add_integrity_option, add_limit_options
 from .spec import KIT_ROOT
 
+GRADERS = KIT_ROOT / "graders"
 
-def pytest_addoption(parser):
+
+def is_grading_session(config) -> bool:
+    """True when pytest was started in the kit's graders/ folder or given a path inside it."""
+    params = config.invocation_params
+    places = [Path(params.dir)] + [Path(params.dir, str(arg).split("::")[0])
+                                   for arg in params.args if not str(arg).startswith(("-", "@"))]
+    for place in places:
+        place = place.resolve()
+        if place == GRADERS or GRADERS in place.parents:
+            return True
+    return False
+
+
+def pytest_addoption(parser, pluginmanager):
+    """Register the grading options, in a grading session only (see the module's docstring)."""
+    config = pluginmanager.get_plugin("pytestconfig")
+    if config is not None and not is_grading_session(config):
+        return
     group = parser.getgroup("micrograde", "grading a micrograd submission")
     group.addoption("--submission", default=str(KIT_ROOT / "student_template"),
                     help="folder that contains the micrograd/ package (default: student_template/)")

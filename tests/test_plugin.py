@@ -1,0 +1,53 @@
+"""The pytest plugin: the student command works as documented, and an installed kit has no
+effect on a student's other pytest sessions."""
+import inspect
+import json
+import shutil
+import subprocess
+import sys
+
+from corpus import REFERENCE
+from micrograde import __version__, plugin
+from micrograde.spec import KIT_ROOT
+
+
+def _pytest(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_the_documented_student_command_grades_the_folder_and_never_runs_its_conftest(tmp_path):
+    sub = tmp_path / "sub"
+    shutil.copytree(REFERENCE, sub)
+    (sub / "conftest.py").write_text(f"open({str(tmp_path / 'LOADED')!r}, 'w').close()\n")
+    report = tmp_path / "r.json"
+    done = _pytest("graders/m1/test_value.py", "--submission", str(sub), "--report", str(report), "--seed", "7",
+                   cwd=KIT_ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert not (tmp_path / "LOADED").exists()
+    data = json.loads(report.read_text())
+    assert data["seed"] == 7 and data["submission"]["path"] == str(sub)
+    header = done.stdout.splitlines()[0]
+    assert header == f"micrograde {__version__}: grading {sub} with seed private"
+    assert "micrograde: where your code was found" in done.stdout
+
+
+def test_an_unrelated_pytest_session_keeps_its_own_options(tmp_path):
+    (tmp_path / "conftest.py").write_text(
+        "def pytest_addoption(parser):\n"
+        "    for name in ('--seed', '--report', '--submission', '--processes', '--memory-mb'):\n"
+        "        parser.addoption(name, default='theirs')\n")
+    (tmp_path / "test_theirs.py").write_text(
+        "def test_options_are_theirs(pytestconfig):\n"
+        "    assert pytestconfig.getoption('seed') == '5'\n"
+        "    assert pytestconfig.getoption('report') == 'theirs'\n")
+    done = _pytest("--seed", "5", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    helped = _pytest("--help", cwd=tmp_path)
+    assert "grading a micrograd submission" not in helped.stdout
+
+
+def test_every_hook_of_the_plugin_is_documented():
+    hooks = [f for name, f in inspect.getmembers(plugin, inspect.isfunction) if name.startswith("pytest_")]
+    assert len(hooks) >= 6
+    assert [h.__name__ for h in hooks if not (h.__doc__ or "").strip()] == []
