@@ -5,7 +5,8 @@ Four families, by who sees them:
 - `MicrogradeError` and its subclasses end a `micrograde` command. Each carries its exit
   status (`exit_code`) and its one line for the user (`user_message`); `cli.main` handles
   them all in one place. 2 means "your input: here is what to do", 3 "the kit failed".
-- `ZipProblem` ends one submission of a batch: the gradebook's status column says why.
+- `ZipProblem` ends one submission of a batch (the gradebook's status column says why);
+  `SimilarityUnavailable`/`SimilarityFailed` end a batch's similarity pass, not the batch.
 - `ProbeError` and `SubmissionError` end one check. Each carries the report `status` it
   maps to and the feedback the student reads (`feedback`). ProbeError derives from
   BaseException on purpose: Hypothesis shrinks on Exception, and shrinking a timeout would
@@ -63,6 +64,15 @@ class KitError(MicrogradeError):
 class ZipProblem(Exception):
     """A student's zip cannot be used: broken, unsafe or too big. str() says which, in one
     line; the batch records it as the submission's status (`bad_zip: ...`) and goes on."""
+
+
+
+class SimilarityUnavailable(Exception):
+    """copydetect is not installed (the `similarity` extra): the batch goes on without it."""
+
+
+class SimilarityFailed(Exception):
+    """The similarity fingerprinting child process failed; str() says how. The batch goes on."""
 
 
 # -- ending a check --------------------------------------------------------------------

@@ -3,6 +3,7 @@ submissions' folders: similarity.csv, the LMS import files and the dashboard. Ca
 one place, the end of runner.run_batch, so a resumed batch rebuilds all of it whole."""
 from .. import atomic, similarity
 from ..dashboard import write_dashboard
+from ..errors import SimilarityFailed, SimilarityUnavailable
 from ..report import lms
 
 
@@ -14,7 +15,7 @@ def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text=
         atomic.write_text(out / f"{name}.csv", lms.to_csv(name, [(n, r) for n, r, _ in outcomes]))
     try:
         sim = similarity.compute(folders, threshold)
-    except (similarity.SimilarityUnavailable, similarity.SimilarityFailed) as e:
+    except (SimilarityUnavailable, SimilarityFailed) as e:
         log(f"similarity not computed: {e}")
         sim = {"threshold": threshold, "pairs": [], "clusters": [], "note": f"Not computed: {e}"}
         (out / "similarity.csv").unlink(missing_ok=True)  # an old one would describe other code

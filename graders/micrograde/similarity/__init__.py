@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from .. import atomic
+from ..errors import SimilarityFailed, SimilarityUnavailable
 
 # k-gram length and winnowing window, in characters of the normalised code. Any shared
 # run of at least K + WINDOW - 1 characters is certain to be found; shorter runs (one
@@ -24,14 +25,6 @@ WINDOW = 20
 DEFAULT_THRESHOLD = 0.5
 MAX_PASSAGE_LINES = 80
 COLUMNS = ["a", "b", "score", "shared_fingerprints", "a_lines", "b_lines"]
-
-
-class SimilarityUnavailable(Exception):
-    """copydetect is not installed (the `similarity` extra)."""
-
-
-class SimilarityFailed(Exception):
-    """The fingerprinting child process failed; str() says how."""
 
 
 def available() -> bool:
