@@ -47,6 +47,9 @@ class Case:
     limits: dict = field(default_factory=dict)
     why: str = ""
     known_gap: str = ""  # an attack the kit does not stop yet: its test is a strict xfail
+    # The integrity rules the static scan reports for this submission: exactly these. Plain
+    # bugs (a loop, a crash) are no findings; reaching for the grader's world is.
+    flags: frozenset = frozenset()
 
 
 # -- attack code ---------------------------------------------------------------------------
@@ -360,6 +363,7 @@ def cases(kit: str) -> list[Case]:
              patches=[at_function_start("nn", "def zero_grad(self):", "while True:\n    pass")],
              must_fail=frozenset({"test_zero_grad_resets_every_parameter"})),
         Case("loop_ignoring_signals", "m1",
+             flags=frozenset({"signals"}),
              patches=[at_function_start("engine", "def __repr__(self):", IGNORE_SIGNALS_AND_SPIN)],
              must_fail=frozenset({"test_repr_shows_data_and_grad"}),
              why="SIGTERM/SIGALRM ignored: only SIGKILL of the whole worker ends it"),
@@ -373,9 +377,11 @@ def cases(kit: str) -> list[Case]:
              must_fail=frozenset({"test_zero_grad_resets_every_parameter"}),
              limits={"memory_mb": 512}),
         Case("fork_burst", "m1",
+             flags=frozenset({"process_spawn", "signals"}),
              patches=[at_function_start("engine", "def __rmul__(self, other):  # other * self", FORK_BURST)],
              why="forks as many lingering, detached children as it may, then answers correctly"),
         Case("stray_thread", "m3",
+             flags=frozenset({"threads"}),
              patches=[at_import("nn", "import random", STRAY_THREAD)],
              why="a non-daemon thread must not keep a worker (or the grading) alive"),
         Case("print_flood", "m1",
@@ -387,11 +393,14 @@ def cases(kit: str) -> list[Case]:
                                 "import time\ntime.sleep(10 ** 6)")],
              fail_prefixes=("test_draw_dot_",)),
         Case("outlives_grading_rewrites_report", "m3",
+             flags=frozenset({"outside_files", "proc_filesystem", "process_spawn"}),
              patches=[at_import("nn", "import random", REWRITE_REPORT)]),
         Case("attacks_the_grader", "m1",
+             flags=frozenset({"outside_files", "proc_filesystem", "signals"}),
              patches=[at_function_start("engine", "def __neg__(self):", _kit(ATTACK_THE_GRADER, kit))],
              why="kill/stop the grader, open its memory, write kit files: all must fail (checked as root)"),
         Case("conftest_forces_pass", "m1",
+             flags=frozenset({"kit_import"}),
              patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")")],
              files={"conftest.py": FORCE_PASS_CONFTEST, "micrograd/conftest.py": FORCE_PASS_CONFTEST,
@@ -411,9 +420,11 @@ def cases(kit: str) -> list[Case]:
              may_fail=m2_random_graphs | {"test_tanh_gradient_is_scaled_by_the_upstream_gradient"},
              why="the random graphs of m2 include tanh, so they meet the NaN too"),
         Case("patches_stdlib_at_import", "m3",
+             flags=frozenset({"patch_modules"}),
              patches=[at_import("nn", "import random", PATCH_STDLIB)],
              why="the grader judges in its own process: patching the worker's stdlib changes nothing"),
         Case("steals_the_reference", "m1",
+             flags=frozenset({"computed_attribute", "dynamic_code", "dynamic_import", "kit_import", "outside_files"}),
              patches=[at_import("engine", "import math", _kit(STEAL_REFERENCE, kit)),
                       ("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")"),
@@ -423,9 +434,11 @@ def cases(kit: str) -> list[Case]:
              must_fail=neg_fails, may_fail=random_graphs,
              why="a broken __neg__ replaced by the reference's if the reference can be reached"),
         Case("leaves_files_behind", "m3",
+             flags=frozenset({"outside_files", "proc_filesystem"}),
              patches=[at_import("nn", "import random", LEAVE_FILES_BEHIND)],
              why="/tmp, /var/tmp and /dev/shm are private to the worker when grading as root"),
         Case("hijacks_the_probes", "m1",
+             flags=frozenset({"dynamic_import", "kit_import", "patch_modules"}),
              patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")"),
                       ("engine", "        for node in reversed(order):\n            node._backward()\n",

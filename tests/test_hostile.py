@@ -113,6 +113,8 @@ def test_hostile_submission_is_graded_safely(case, tmp_path_factory, evidence):
     validate_report(report)
     assert report["status"] == "complete", report.get("note")
     assert report["limits"]["probe_timeout_s"] == FAST_LIMITS["probe_timeout_s"]
+    # What cannot be prevented is detected: the case's integrity rules reach the report.
+    assert case.flags <= {f["rule"] for f in report["integrity"]}
 
     checks = by_name(report)
     assert case.must_fail <= set(checks), "a check this case expects is not in the milestone"

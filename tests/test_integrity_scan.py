@@ -5,7 +5,7 @@ import json
 import pytest
 
 from corpus import REFERENCE, TEMPLATE, patched_reference
-from hostile import INTEGRITY_SNIPPETS
+from hostile import HANDOFF_DROP, HANDOFF_PICKUP, INTEGRITY_SNIPPETS, SNOOP_SECRETS, cases
 from micrograde import integrity
 from micrograde.integrity import rules, scan
 from micrograde.spec import KIT_ROOT
@@ -207,3 +207,17 @@ def test_the_scan_never_runs_the_code(tmp_path):
     (tmp_path / "m.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(3)\n")
     integrity.scan_submission(tmp_path)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("case", cases(str(KIT_ROOT)), ids=lambda c: c.name)
+def test_the_hostile_corpus_is_flagged_with_exactly_its_rules(case, tmp_path):
+    patches = [(m, old, new.replace("__DROP__", str(tmp_path / "drop"))) for m, old, new in case.patches]
+    submission = patched_reference(tmp_path / "s", patches, case.files)
+    found = {f["rule"] for f in integrity.scan_submission(submission).findings.to_list()}
+    assert found == set(case.flags)
+
+
+@pytest.mark.parametrize("code,rule", [(SNOOP_SECRETS, "proc_filesystem"), (HANDOFF_DROP, "ctypes"),
+                                       (HANDOFF_PICKUP, "ctypes")], ids=["snoop", "handoff_drop", "handoff_pickup"])
+def test_the_batch_attacks_on_classmates_are_flagged_too(code, rule):
+    assert rule in _rules(scan.scan_python(code, "micrograd/nn.py"))
