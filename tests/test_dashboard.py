@@ -1,13 +1,19 @@
 """The batch dashboard (OUT/index.html and one page per submission), from hand-made
 reports: item analysis, escaping of hostile text, optional report sections. The browser
 tests (test_dashboard_browser.py) drive the same pages in Chromium."""
+import json
 import re
+from pathlib import Path
 from html.parser import HTMLParser
 
 from micrograde import rubric
 from micrograde.dashboard import write_dashboard
 from micrograde.dashboard.items import item_analysis
+from micrograde.report import validate_report
 from test_export import check, make_report
+
+# any rule of the schema's catalogue
+RULE = json.loads((Path(__file__).parents[1] / "specs" / "report.schema.json").read_text())["$defs"]["integrity_rule"]["anyOf"][0]["const"]
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\''
 
@@ -88,16 +94,21 @@ def test_dashboard_lists_every_submission_and_escapes_hostile_text(tmp_path):
 def test_submission_page_shows_lost_checks_layout_and_integrity_when_present(tmp_path):
     plain = rubric_report(lost=[M1[3]], feedback="expected 2, got 1\nthe program:\nx0 = Value(1.0)")
     rich = rubric_report(lost=[M1[3]])
-    rich["layout"] = {"Value": "engine.py:3", "MLP": {"found": False, "looked in": ["nn.py"]}}
-    rich["integrity"] = [{"rule": "frame-introspection", "detail": "sys._getframe", "file": "engine.py", "line": 7}]
+    rich["layout"] = {"rule": "the one the rest imports", "searched": ["engine.py", "nn.py"], "searched_count": 2,
+                      "skipped_folders": [".venv"],
+                      "names": {"engine.Value": {"found": True, "file": "engine.py", "line": 3, "module": "engine",
+                                                 "name": "Scalar"},
+                                "nn.MLP": {"found": False, "looked_for": ["MLP", "Net"], "looked_in": "2 files"}}}
+    rich["integrity"] = [{"rule": RULE, "detail": "sys._getframe", "file": "engine.py", "line": 7}]
+    validate_report(rich)
     write_dashboard(tmp_path, [("plain", plain, None), ("rich", rich, None)], ["m1", "m2"])
     plain_text = (tmp_path / "submissions" / "plain.html").read_text()
     assert M1[3] in plain_text and "x0 = Value(1.0)" in plain_text
     assert re.search(r'id="integrity-h">Integrity findings</h2>\s*<p>None.</p>', plain_text)
     assert M1[4] not in plain_text  # passed checks are not listed as lost
     rich_text = "".join(Parsed((tmp_path / "submissions" / "rich.html").read_text()).text)
-    assert "frame-introspection" in rich_text and "sys._getframe" in rich_text and "engine.py:3" in rich_text
-    assert "looked in" in rich_text
+    assert RULE in rich_text and "sys._getframe" in rich_text
+    assert "engine.py:3 as Scalar" in rich_text and "not found: looked for MLP, Net in 2 files" in rich_text
     index = Parsed((tmp_path / "index.html").read_text())
     rows = {a["data-name"]: a for t, a in index.tags if t == "tr" and "data-name" in a}
     assert (rows["plain"]["data-integrity"], rows["rich"]["data-integrity"]) == ("0", "1")

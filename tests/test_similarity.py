@@ -157,3 +157,15 @@ def test_a_notebooks_code_cells_are_compared(tmp_path):
     assert {top["a"], top["b"]} == {"notebook", "reference"} and top["score"] >= result["threshold"]
     where = top["a_lines"] if top["a"] == "notebook" else top["b_lines"]
     assert where.startswith("micrograd.ipynb:cell 2:")  # the second code cell
+
+
+def test_an_unchanged_class_reuses_the_cached_computation(tmp_path):
+    folders = {"independent": INDEPENDENT, "karpathy": shutil.copytree(KARPATHY, tmp_path / "karpathy")}
+    cache = tmp_path / "cache.json"
+    first = similarity.compute(folders, cache=cache)
+    stored = json.loads(cache.read_text())
+    stored["pairs"][0]["shared"] = 12345  # a marker only a reused cache can return
+    cache.write_text(json.dumps(stored))
+    assert similarity.compute(folders, cache=cache)["pairs"][0]["shared"] == 12345
+    (tmp_path / "karpathy" / "micrograd" / "extra.py").write_text("def helper(a, b):\n    return [a * b for _ in range(3)]\n")
+    assert similarity.compute(folders, cache=cache)["pairs"][0]["shared"] == first["pairs"][0]["shared"]

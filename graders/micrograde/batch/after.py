@@ -14,7 +14,7 @@ def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text=
     for name in lms.COLUMNS:
         atomic.write_text(out / f"{name}.csv", lms.to_csv(name, [(n, r) for n, r, _ in outcomes]))
     try:
-        sim = similarity.compute(folders, threshold)
+        sim = similarity.compute(folders, threshold, cache=out / ".work" / "similarity-cache.json")
     except (SimilarityUnavailable, SimilarityFailed) as e:
         log(f"similarity not computed: {e}")
         sim = {"threshold": threshold, "pairs": [], "clusters": [], "note": f"Not computed: {e}"}

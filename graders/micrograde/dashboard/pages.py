@@ -183,6 +183,35 @@ def _data(value, depth=0) -> str:
     return esc(value)
 
 
+def _layout(layout) -> str:
+    """The report's `layout`: one row per contract name (found where, or where the grader
+    looked), then the rule and the folders skipped; other keys shown as they are."""
+    names = layout.get("names") if isinstance(layout, dict) else None
+    if not isinstance(names, dict):
+        return _data(layout)
+    rows = []
+    for contract_name, where in names.items():
+        where = where if isinstance(where, dict) else {}
+        if where.get("found"):
+            place = f"{where.get('file')}:{where.get('line')}"
+            if where.get("cell"):
+                place += f" (code cell {where['cell']})"
+            spelled = where.get("name") if where.get("name") != str(contract_name).split(".")[-1] else ""
+            also = ", ".join(map(str, where.get("also_found") or []))
+            text = esc(place) + (f" as <code>{esc(spelled)}</code>" if spelled else "") \
+                + (f" (also found: {esc(also)})" if also else "")
+            rows.append(("", [f"<code>{esc(contract_name)}</code>", text]))
+        else:
+            rows.append((' class="bad"', [f"<code>{esc(contract_name)}</code>",
+                                          f'<span class="bad">not found</span>: looked for '
+                                          f'{esc(", ".join(map(str, where.get("looked_for") or [])))} in '
+                                          f'{esc(where.get("looked_in", ""))}']))
+    rest = {k: v for k, v in layout.items() if k not in ("names", "searched")}
+    return (table([("contract name", False), ("found at", False)], rows, attrs=' id="layout"')
+            + f"<details><summary>how it was chosen, what was skipped</summary>{_data(rest)}"
+            + f"<p>files read: {esc(', '.join(map(str, layout.get('searched') or [])))}</p></details>")
+
+
 def _lost(report) -> str:
     lost = [t for t in report["tests"] if t["status"] != "passed" or t["score"] < t["max_score"]]
     if not lost:
@@ -247,7 +276,7 @@ def submission_page(name, report, problem, milestones, log_path, pairs) -> str:
         body += ['<section aria-labelledby="where-h"><h2 id="where-h">Where the code was found</h2>',
                  f"<p>graded folder: <code>{esc(report['submission']['path'])}</code> "
                  f"(sha256 <code>{esc(report['submission']['sha256'][:16])}…</code>)</p>",
-                 _data(report["layout"]) if report.get("layout") else "", "</section>"]
+                 _layout(report["layout"]) if report.get("layout") else "", "</section>"]
     if pairs:
         body.append('<section aria-labelledby="sim-h"><h2 id="sim-h">Most similar submissions</h2><ul>' + "".join(
             f'<li><a href="{quote(other)}.html">{esc(other)}</a>: {score:.2f}</li>' for other, score in pairs)

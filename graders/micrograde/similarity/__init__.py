@@ -6,11 +6,14 @@ in the other, after identifiers are normalised, comments and docstrings dropped 
 boilerplate (template and contract) removed. A pair's score is the larger of its two
 shares, so a short submission copied whole into a longer one still scores high."""
 import csv
+import hashlib
+import importlib.util
 import io
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from .. import atomic
 from ..errors import SimilarityFailed, SimilarityUnavailable
@@ -28,21 +31,33 @@ COLUMNS = ["a", "b", "score", "shared_fingerprints", "a_lines", "b_lines"]
 
 
 def available() -> bool:
-    try:
-        import copydetect  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # find_spec, not import: copydetect imports matplotlib.pyplot, seconds the parent
+    # process does not need to spend (the child imports it)
+    return importlib.util.find_spec("copydetect") is not None
 
 
-def _run_fingerprints(documents: dict, boilerplate: str) -> list:
-    job = json.dumps({"documents": documents, "boilerplate": boilerplate, "k": K, "window": WINDOW})
+def _run_fingerprints(documents: dict, boilerplate: str, cache=None) -> list:
+    """The child's pairs for this job; reused from `cache` (a JSON file) when the job is
+    the same, so re-running an unchanged batch does not fingerprint everything again."""
+    job = json.dumps({"documents": documents, "boilerplate": boilerplate, "k": K, "window": WINDOW},
+                     sort_keys=True)
+    key = hashlib.sha256(job.encode("utf-8", errors="surrogatepass")).hexdigest()
+    if cache is not None:
+        try:
+            cached = json.loads(Path(cache).read_text())
+            if cached.get("key") == key:
+                return cached["pairs"]
+        except (OSError, ValueError, AttributeError):
+            pass  # no cache or a damaged one: compute
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.run([sys.executable, "-m", "micrograde.similarity.fingerprint"], input=job,
                           capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SimilarityFailed(f"fingerprinting exited with status {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    return json.loads(proc.stdout)["pairs"]
+    pairs = json.loads(proc.stdout)["pairs"]
+    if cache is not None:
+        atomic.write_text(cache, json.dumps({"key": key, "pairs": pairs}))
+    return pairs
 
 
 def _longest(doc, slices) -> tuple[str, str]:
@@ -73,9 +88,10 @@ def clusters(pairs, threshold) -> list:
     return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
 
 
-def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=None) -> dict:
+def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=None, cache=None) -> dict:
     """`folders`: {submission name: folder}. Returns {"threshold", "pairs" (best first),
-    "clusters", "note"}: what the dashboard shows and similarity.csv holds."""
+    "clusters", "note"}: what the dashboard shows and similarity.csv holds. `cache`: a
+    file that keeps the last computation, reused while no document changed."""
     if not available():
         raise SimilarityUnavailable("similarity needs copydetect: pip install 'micrograde[similarity]'")
     from .documents import boilerplate_text, submission_document  # reads the layout rules; not for --help
@@ -83,7 +99,7 @@ def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=Non
     docs = {name: submission_document(path) for name, path in sorted(folders.items())}
     notes = [f"{n}: {d.note.rstrip('; ')}" for n, d in docs.items() if d.note]
     raw = _run_fingerprints({n: d.text for n, d in docs.items()},
-                            boilerplate_text() if boilerplate is None else boilerplate)
+                            boilerplate_text() if boilerplate is None else boilerplate, cache)
     pairs = []
     for p in raw:
         a_lines, a_passage = _longest(docs[p["a"]], p["slices_a"])
