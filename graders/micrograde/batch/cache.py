@@ -7,11 +7,11 @@ is written atomically after its grading ends, so a batch killed halfway leaves e
 finished report reusable and no half-written one."""
 from ..errors import ReportError
 from ..report import load_report
-from ..report.csv_row import ALL_MILESTONES
+from ..rubric import MILESTONES
 
 
 def wanted_key(sha256: str, kit_version: str, seed: int, milestones, integrity_policy: str = "report") -> tuple:
-    return (sha256, kit_version, seed, tuple(sorted(milestones or ALL_MILESTONES)), integrity_policy)
+    return (sha256, kit_version, seed, tuple(sorted(milestones or MILESTONES)), integrity_policy)
 
 
 def report_key(report: dict) -> tuple:

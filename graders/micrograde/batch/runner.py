@@ -15,7 +15,7 @@ from .. import __version__, children
 from .. import submission as submission_files
 from ..errors import ReportError, SourceError
 from ..report import load_report
-from ..report.csv_row import ALL_MILESTONES
+from ..rubric import MILESTONES
 from . import after, cache, gradebook, plot, summary
 from .discover import discover
 
@@ -71,7 +71,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
     out = Path(out)
     seed = grading.DEFAULT_SEED if seed is None else seed
-    milestones = [m for m in ALL_MILESTONES if m in milestones] if milestones else list(ALL_MILESTONES)
+    milestones = [m for m in MILESTONES if m in milestones] if milestones else list(MILESTONES)
     jobs = jobs or os.cpu_count() or 1
     reports_dir = out / "reports"
     result = BatchResult(out=out, milestones=milestones)
@@ -106,7 +106,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         + f" (seed {seed}, milestones {' '.join(milestones)}, jobs {jobs})")
 
     # all milestones graded -> pass None, so grade() decides what "all" is
-    ms_arg = None if milestones == list(ALL_MILESTONES) else milestones
+    ms_arg = None if milestones == list(MILESTONES) else milestones
     pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
         futures = {pool.submit(_grade_one, sub, out, seed, ms_arg, list(limit_args), integrity_policy): sub

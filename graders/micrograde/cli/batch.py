@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed of the random examples (default: the kit's public seed)")
     p.add_argument("--milestone", nargs="+", action="extend", choices=MILESTONES, metavar="M",
-                   help="grade only these milestones (m1 m2 m3 m4)")
+                   help=f"grade only these milestones ({' '.join(MILESTONES)})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="T",
                    help="similarity score (0 to 1) from which a pair is flagged in the dashboard "

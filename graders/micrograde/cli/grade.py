@@ -12,7 +12,7 @@ def register(subparsers) -> None:
                                    description="Grade the submission in DIR (the folder that holds micrograd/).")
     parser.add_argument("submission", metavar="DIR")
     parser.add_argument("--milestone", nargs="+", action="extend", choices=grading.rubric.MILESTONES, metavar="M",
-                        help="grade only these milestones (m1 m2 m3 m4; default: all)")
+                        help=f"grade only these milestones ({' '.join(grading.rubric.MILESTONES)}; default: all)")
     parser.add_argument("--json", default="micrograde-report.json", metavar="PATH", help="where to write the report")
     parser.add_argument("--seed", type=int, default=grading.DEFAULT_SEED, help="grading seed")
     add_integrity_option(parser.add_argument)

@@ -4,7 +4,7 @@ import csv
 import io
 from pathlib import PurePath
 
-ALL_MILESTONES = ("m1", "m2", "m3", "m4")
+from ..rubric import MILESTONES
 
 
 def columns(milestones) -> list:
@@ -60,7 +60,7 @@ def to_csv(rows, milestones) -> str:
 
 
 def report_milestones(report: dict) -> list:
-    return [m for m in ALL_MILESTONES if m in report["milestones"]]
+    return [m for m in MILESTONES if m in report["milestones"]]
 
 
 def render(report: dict) -> str:

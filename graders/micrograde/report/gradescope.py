@@ -8,7 +8,8 @@ Fields follow Gradescope's documented format
 import json
 import math
 
-from .csv_row import ALL_MILESTONES, number
+from ..rubric import MILESTONES
+from .csv_row import number
 from .text import FLAGGED, flagged, seed_label, visible
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -28,7 +29,7 @@ def _test_output(test: dict) -> str:
 def _summary(report: dict) -> str:
     lines = [f"micrograde {report['kit_version']}, seed {seed_label(report['seed'])}: "
              f"{number(report['score'])} / {number(report['max_score'])} points."]
-    for m in ALL_MILESTONES:
+    for m in MILESTONES:
         if m in report["milestones"]:
             t = report["milestones"][m]
             lines.append(f"  {m}: {number(t['score'])} / {number(t['max_score'])}")

@@ -4,7 +4,8 @@ incomplete: points lost); error and timeout checks are <error>s (the code crashe
 No micrograde status means "not run", so <skipped> is never emitted."""
 import xml.etree.ElementTree as ET
 
-from .csv_row import ALL_MILESTONES, integrity_summary, number
+from ..rubric import MILESTONES
+from .csv_row import integrity_summary, number
 from .table import integrity_lines
 from .text import seed_label, visible as clean
 
@@ -30,7 +31,7 @@ def _counts(tests) -> dict:
 
 def to_element(report: dict) -> ET.Element:
     root = ET.Element("testsuites", {"name": "micrograde", **_counts(report["tests"])})
-    for m in ALL_MILESTONES:
+    for m in MILESTONES:
         if m not in report["milestones"]:
             continue
         tests = [t for t in report["tests"] if t["milestone"] == m]

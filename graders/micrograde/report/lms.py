@@ -19,7 +19,8 @@ import csv
 import io
 import re
 
-from .csv_row import ALL_MILESTONES, number, submission_name
+from ..rubric import MILESTONES
+from .csv_row import number, submission_name
 
 ASSIGNMENT = "micrograd"
 _CANVAS_NAME = re.compile(r"_(?:LATE_)?(\d+)_\d+(?:_|$)")
@@ -35,7 +36,7 @@ def feedback(report) -> str:
     Integrity findings are for the instructor and stay out of it."""
     if report is None:
         return "not graded"
-    ms = [m for m in ALL_MILESTONES if m in report["milestones"]]
+    ms = [m for m in MILESTONES if m in report["milestones"]]
     parts = [f"{number(report['score'])} / {number(report['max_score'])} points"]
     parts += [f"{m} {number(report['milestones'][m]['score'])} / {number(report['milestones'][m]['max_score'])}"
               for m in ms]

@@ -2,7 +2,8 @@
 table per milestone, and the feedback of every check that lost points."""
 import re
 
-from .csv_row import ALL_MILESTONES, number
+from ..rubric import MILESTONES
+from .csv_row import number
 from .text import FLAGGED, flagged, seed_label, visible
 
 # GitHub caps a step summary at 1 MiB; long captured output is cut so feedback still fits.
@@ -45,7 +46,7 @@ def render(report: dict) -> str:
     if flagged(report):
         out += [f"> **{FLAGGED}**", ""]  # a student-facing summary: never the findings themselves
 
-    milestones = [m for m in ALL_MILESTONES if m in report["milestones"]]
+    milestones = [m for m in MILESTONES if m in report["milestones"]]
     by_m = {m: [t for t in report["tests"] if t["milestone"] == m] for m in milestones}
     rows = []
     for m in milestones:

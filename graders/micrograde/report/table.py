@@ -1,7 +1,8 @@
 """A report as a plain-text table for the terminal (printed at the end of a grading run)."""
 from tabulate import tabulate
 
-from .csv_row import ALL_MILESTONES, number
+from ..rubric import MILESTONES
+from .csv_row import number
 
 
 def shown_status(test: dict) -> str:
@@ -14,7 +15,7 @@ def render_table(report: dict) -> str:
             for t in report["tests"]]
     checks = tabulate(rows, headers=["Milestone", "Check", "Status", "Points"], tablefmt="simple")
     totals = [[m, f"{number(report['milestones'][m]['score'])} / {number(report['milestones'][m]['max_score'])}"]
-              for m in ALL_MILESTONES if m in report["milestones"]]
+              for m in MILESTONES if m in report["milestones"]]
     totals.append(["total", f"{number(report['score'])} / {number(report['max_score'])}"])
     summary = tabulate(totals, headers=["Milestone", "Points"], tablefmt="simple")
     tail = "" if report["status"] == "complete" else "\nThe grading run did not finish: checks without a result score 0."
