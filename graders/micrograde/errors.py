@@ -48,6 +48,11 @@ class ReportError(UsageError):
     """A report that is missing, unreadable or not valid against the schema."""
 
 
+class ClusterError(UsageError):
+    """`batch --scheduler`: the Dask cluster cannot be used (Dask not installed, scheduler
+    unreachable, no worker with this kit's version)."""
+
+
 class LayoutError(UsageError):
     """An instructor's layout file that cannot be used (bad format, unknown contract name)."""
 

@@ -2,21 +2,18 @@
 then write the gradebook, the summary table and the summary plot."""
 import concurrent.futures as cf
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .. import __version__, children
+from .. import __version__
 from .. import submission as submission_files
 from ..errors import ReportError, SourceError
 from ..report import load_report
 from ..rubric import MILESTONES
-from . import after, cache, gradebook, plot, summary
+from . import after, cache, child, gradebook, plot, summary
 from .discover import discover
 
 
@@ -31,41 +28,60 @@ class BatchResult:
     summary_text: str = ""
 
 
-def _grade_one(sub, out, seed, milestones, limit_args, integrity_policy="report"):
-    """Grade one submission with `micrograde grade`, in a process of its own.
+@dataclass(frozen=True)
+class Job:
+    """What every grading of one batch shares."""
+    seed: int
+    milestones: list | None  # None: all milestones, so grade() decides what "all" is
+    limit_args: tuple
+    integrity_policy: str = "report"
 
-    One process per grading: its output goes to a log of its own, and whatever goes
-    wrong in it (the kit included) stays with that one submission."""
-    report_path = out / "reports" / f"{sub.name}.json"
-    log_path = out / "logs" / f"{sub.name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    # The submission's and the report's paths and the seed in a file only we may read,
-    # not on the child's command line; isolated, from a fixed folder: see `children`.
-    private = tempfile.mkdtemp(prefix="micrograde-batch-")
-    try:
-        secrets = children.secret_arguments(private, [str(Path(sub.path).resolve()), "--json",
-                                                      str(report_path.resolve()), "--seed", str(seed)])
-        cmd = [*children.micrograde_command(), "grade", secrets, f"--integrity={integrity_policy}", *limit_args]
-        if milestones:
-            cmd += ["--milestone", *milestones]
-        # The grading output goes to a log per submission: parallel runs would interleave on
-        # the terminal, and the log is what an instructor reads when a grade looks odd.
-        with open(log_path, "wb") as log:
-            code = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  cwd=private).returncode
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
-    try:
-        report = load_report(report_path)
-    except ReportError:
-        report = None
-    if code != 0 or report is None:
-        return None, f"grader_error: micrograde grade exited with status {code}, see {log_path}"
-    return report, None
+
+class LocalPool:
+    """Grades on this machine, `jobs` submissions at once.
+
+    A pool is the one interface between the batch and where grading runs (see also
+    distributed.DaskPool): `grade` starts the work and returns an iterator of
+    (submission, (report, problem)) in the order they finish, each with
+    OUT/reports/<name>.json and OUT/logs/<name>.log already written;
+    `close` stops it, dropping queued work when the batch was interrupted."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.description = f"jobs {jobs}"
+        self._pool = None
+
+    def grade(self, todo, job: Job, out: Path):
+        self._pool = cf.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
+        futures = {self._pool.submit(self._grade_one, sub, job, out): sub for sub in todo}
+        return ((futures[fut], fut.result()) for fut in cf.as_completed(futures))
+
+    @staticmethod
+    def _grade_one(sub, job: Job, out: Path):
+        report_path = out / "reports" / f"{sub.name}.json"
+        log_path = out / "logs" / f"{sub.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        code = child.grade_in_child(sub.path, report_path, log_path, job)
+        try:
+            report = load_report(report_path)
+        except ReportError:
+            report = None
+        if code != 0 or report is None:
+            return None, child.grader_error(code, log_path)
+        return report, None
+
+    def close(self, interrupted: bool) -> None:
+        # Interrupted: Ctrl-C reached the running `micrograde grade` processes too (same
+        # process group); whatever they finished is reused by a re-run.
+        if self._pool is not None:
+            self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
 
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
-              limit_args=(), integrity_policy="report", similarity_threshold=None) -> BatchResult:
+              limit_args=(), integrity_policy="report", similarity_threshold=None,
+              scheduler=None) -> BatchResult:
+    """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
+    scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786)."""
     from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -101,34 +117,36 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         else:
             todo.append(sub)
     problems = sum(1 for r, p in done.values() if p)
+    pool = LocalPool(jobs) if scheduler is None else _dask_pool(scheduler, log)
     log(f"{len(subs)} submissions: {len(result.reused)} up to date, {len(todo)} to grade"
         + (f", {problems} cannot be graded" if problems else "")
-        + f" (seed {seed}, milestones {' '.join(milestones)}, jobs {jobs})")
+        + f" (seed {seed}, milestones {' '.join(milestones)}, {pool.description})")
 
     # all milestones graded -> pass None, so grade() decides what "all" is
-    ms_arg = None if milestones == list(MILESTONES) else milestones
-    pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    job = Job(seed, None if milestones == list(MILESTONES) else milestones, tuple(limit_args), integrity_policy)
     try:
-        futures = {pool.submit(_grade_one, sub, out, seed, ms_arg, list(limit_args), integrity_policy): sub
-                   for sub in todo}
+        results = pool.grade(todo, job, out) if todo else ()
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   file=sys.stderr, dynamic_ncols=True) as bar:
-            for fut in cf.as_completed(futures):
-                sub = futures[fut]
-                done[sub.name] = fut.result()
+            for sub, outcome in results:
+                done[sub.name] = outcome
                 result.graded.append(sub.name)
                 bar.update(1)
     except KeyboardInterrupt:
-        # Record what finished. Ctrl-C reached the running `micrograde grade` processes
-        # too (same process group); whatever they finished is reused by a re-run.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.close(interrupted=True)
         for sub in todo:
             done.setdefault(sub.name, (None, "not graded: batch interrupted"))
         _finish(result, subs, done, out, write_plot=False)
         raise
-    pool.shutdown()
+    pool.close(interrupted=False)
     _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log)
     return result
+
+
+def _dask_pool(address: str, log):
+    # Imported only for --scheduler: a local batch never needs (or loads) Dask.
+    from .distributed import DaskPool
+    return DaskPool(address, log)
 
 
 def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print):

@@ -1,4 +1,4 @@
-"""`micrograde batch SRC --out OUT [--jobs N] [--seed S] [--milestone m1 ...]`."""
+"""`micrograde batch SRC --out OUT [--jobs N | --scheduler ADDRESS] [--seed S] [--milestone m1 ...]`."""
 import os
 from pathlib import Path
 
@@ -18,8 +18,11 @@ def register(subparsers) -> None:
                     "OUT/canvas.csv, OUT/moodle.csv (LMS imports). Re-running regrades only submissions that changed.")
     p.add_argument("src", metavar="SRC", help="folder or zip of submissions")
     p.add_argument("--out", required=True, metavar="OUT", help="output folder (created if needed)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="submissions graded at once (default: number of cores, %(default)s here)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help=f"submissions graded at once on this machine (default: number of cores, {os.cpu_count() or 1} here)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786); "
+                        'needs pip install "micrograde[distributed]"')
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed of the random examples (default: the kit's public seed)")
     p.add_argument("--milestone", nargs="+", action="extend", choices=MILESTONES, metavar="M",
@@ -37,8 +40,10 @@ def run(args) -> int:
     from ..batch.runner import run_batch
     from ..report.text import terminal
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.jobs is not None and args.scheduler:
+        raise UsageError("--jobs is for grading on this machine; with --scheduler the Dask workers' threads decide")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
     out = Path(args.out)
@@ -48,7 +53,8 @@ def run(args) -> int:
         raise UsageError(f"--similarity-threshold must be between 0 and 1, not {args.similarity_threshold}")
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
                        progress=not args.no_progress, limit_args=limit_flags(limits_from(lambda dest: getattr(args, dest))),
-                       integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold)
+                       integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold,
+                       scheduler=args.scheduler)
     print(result.summary_text)
     problems = [(name, problem) for name, _, problem in result.outcomes if problem]
     if problems:
