@@ -120,3 +120,28 @@ def test_dashboard_is_rebuilt_whole_and_drops_pages_of_removed_submissions(tmp_p
     write_dashboard(tmp_path, [("a", rubric_report(lost=[M1[0]]), None)], ["m1", "m2"])
     assert sorted(p.name for p in (tmp_path / "submissions").iterdir()) == ["a.html"]
     assert M1[0] in (tmp_path / "submissions" / "a.html").read_text()
+
+
+def test_similarity_section_shows_only_pairs_at_or_above_the_threshold_side_by_side(tmp_path):
+    sim = {"threshold": 0.5, "note": "", "clusters": [["a", "b"]], "pairs": [
+        {"a": "a", "b": "b", "score": 0.9, "shared": 40, "a_lines": "engine.py:1-9", "b_lines": "core.py:3-11",
+         "a_passage": "out = Value(x)  # <b>", "b_passage": "res = Value(y)"},
+        {"a": "a", "b": "c", "score": 0.2, "shared": 3, "a_lines": "nn.py:1-2", "b_lines": "nn.py:5-6",
+         "a_passage": "p", "b_passage": "q"}]}
+    outcomes = [(n, rubric_report(), None) for n in "abc"]
+    index = write_dashboard(tmp_path, outcomes, ["m1", "m2"], similarity=sim).read_text()
+    table = index[index.index('id="similar-pairs"'):index.index("</table>", index.index('id="similar-pairs"'))]
+    assert table.count("<tr>") == 1 + 1 and "0.90" in table and "0.20" not in table
+    assert "engine.py:1-9" in index and "core.py:3-11" in index and "out = Value(x)  # &lt;b&gt;" in index
+    assert re.search(r'<ul id="clusters"><li><a href="submissions/a.html">a</a>, <a href="submissions/b.html">b</a>', index)
+    rows = {a["data-name"]: a for t, a in Parsed(index).tags if t == "tr" and "data-name" in a}
+    assert set(rows) == {"a", "b", "c"}
+    assert "c.html" in (tmp_path / "submissions" / "a.html").read_text()  # a's closest matches, c among them
+
+
+def test_similarity_threshold_must_be_between_zero_and_one(tmp_path, capsys):
+    from corpus import cli_error_line
+    from micrograde.cli import main
+    (tmp_path / "src").mkdir()
+    assert main(["batch", str(tmp_path / "src"), "--out", str(tmp_path / "out"), "--similarity-threshold", "1.5"]) == 2
+    assert "--similarity-threshold must be between 0 and 1" in cli_error_line(capsys, "batch")

@@ -176,6 +176,19 @@ def test_item_analysis_matches_the_reports(browser, batch):
     assert rates == sorted(rates) and rates[0] < 1.0  # hardest first
 
 
+def test_the_planted_copy_is_the_flagged_pair_with_its_passages_side_by_side(browser, batch):
+    from selenium.webdriver.common.by import By
+    open_index(browser, batch)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#similar-pairs tbody tr")
+    assert len(rows) == 1
+    assert {c.text for c in rows[0].find_elements(By.TAG_NAME, "td")[:2]} == {"copycat", "reference"}
+    pair = browser.find_element(By.ID, "pair-0")
+    passages = pair.find_elements(By.CSS_SELECTOR, ".side pre")
+    assert len(passages) == 2 and not passages[0].is_displayed()
+    pair.find_element(By.TAG_NAME, "summary").click()
+    assert all(p.is_displayed() and p.text.strip() for p in passages)
+
+
 def test_pages_log_no_javascript_errors_and_screenshot(browser, batch, tmp_path):
     from selenium.webdriver.common.by import By
     browser.get_log("browser")  # drop what earlier tests left
