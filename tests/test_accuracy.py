@@ -140,6 +140,7 @@ def test_each_mutant_loses_points_where_its_bug_lives(gradings, mutant):
 def test_the_reference_gets_full_marks(gradings):
     report = gradings[("reference", "")]
     assert report["score"] == report["max_score"], _lost(report)
+    assert report["integrity"] == []  # correct code is never flagged, contradictions included
 
 
 @pytest.mark.parametrize("variant", [v.id for v in VARIANTS])
@@ -147,6 +148,7 @@ def test_each_correct_variant_gets_full_marks(gradings, variant):
     report = gradings[("variant", variant)]
     assert report["score"] == report["max_score"], _lost(report)
     assert [t["status"] for t in report["tests"]].count("passed") == len(report["tests"])
+    assert report["integrity"] == []
 
 
 def test_three_gradings_of_one_submission_are_identical(gradings):
@@ -160,6 +162,7 @@ def test_three_gradings_of_one_submission_are_identical(gradings):
 def test_karpathy_layout_is_graded_as_it_is(gradings):
     report = gradings[("karpathy", "")]
     checks = corpus.by_name(report)
+    assert report["integrity"] == []
     assert report["milestones"]["m1"]["score"] == report["milestones"]["m1"]["max_score"], _lost(report)
     for name in ("test_relu_value_and_gradient", "test_relu_passes_zero_gradient_at_zero",
                  "test_backward_matches_exact_gradients_on_random_graphs",

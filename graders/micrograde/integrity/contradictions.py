@@ -1,41 +1,58 @@
 """Contradictions between what the source says and what the answers say.
 
-A milestone whose contract functions are all NotImplementedError stubs cannot pass a
-check by itself: if its checks pass anyway, something other than the submission's own
-code answered (a takeover of the worker, a patched probe).
+A milestone whose contract functions are all NotImplementedError stubs, or not in the
+source at all, cannot pass a check by itself: if its checks pass anyway, something other
+than the submission's own code answered (a takeover of the worker, a patched probe).
 """
 from .. import spec
 from .findings import Finding, finding
 
 
-def contract_callables() -> dict[str, str]:
-    """Qualified name -> milestone, for every function and method the contract asks for
-    (constructors included: a stub __init__ is as much a stub as a stub method)."""
+def contract_callables() -> dict[str, tuple[str, str]]:
+    """Name as it may appear in the source -> (the contract's name, milestone), for every
+    function and method the contract asks for, under each accepted alias (`Scalar.__add__`,
+    `mse`). Constructors included: a stub __init__ is as much a stub as a stub method."""
     names = {}
     for module in spec.load_contract()["modules"]:
         for member in module["members"]:
+            spellings = [member["name"], *member.get("aliases", [])]
             if member.get("kind") == "class":
-                names[f"{member['name']}.__init__"] = member["milestone"]
-                for method in member.get("methods", []):
-                    names[f"{member['name']}.{method['name']}"] = method["milestone"]
+                methods = [{"name": "__init__", "milestone": member["milestone"]}, *member.get("methods", [])]
+                for method in methods:
+                    canonical = f"{member['name']}.{method['name']}"
+                    for cls in spellings:
+                        for name in [method["name"], *method.get("aliases", [])]:
+                            names[f"{cls}.{name}"] = (canonical, method["milestone"])
             else:
-                names[member["name"]] = member["milestone"]
+                for name in spellings:
+                    names[name] = (member["name"], member["milestone"])
     return names
 
 
 def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -> list[Finding]:
-    """`definitions`: name -> is_stub per definition; `tests`: the report's check entries."""
-    wanted = contract_callables()
+    """`definitions`: name -> is_stub per definition; `tests`: the report's check entries.
+
+    A milestone contradicts its answers when some of its checks passed although every one
+    of its contract functions found is a stub, or none of them is defined anywhere."""
+    spellings = contract_callables()
+    expected: dict[str, set] = {}
+    for canonical, milestone in spellings.values():
+        expected.setdefault(milestone, set()).add(canonical)
+    stubs: dict[str, list[bool]] = {}
+    for name, found_stubs in definitions.items():
+        if name in spellings:
+            stubs.setdefault(spellings[name][0], []).extend(found_stubs)
     found = []
-    for milestone in sorted({m for m in wanted.values()}):
-        mine = {n: stubs for n, stubs in definitions.items() if wanted.get(n) == milestone}
-        if not mine or not all(all(stubs) for stubs in mine.values()):
+    for milestone in sorted(expected):
+        mine = {n: s for n, s in stubs.items() if n in expected[milestone]}
+        if mine and not all(all(s) for s in mine.values()):
             continue
         passed = [t["name"] for t in tests
                   if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0]
-        if passed:
-            found.append(finding(
-                "stub_contradiction",
-                f"all {len(mine)} {milestone.upper()} functions found raise NotImplementedError, yet "
-                f"{len(passed)} {milestone.upper()} checks passed (e.g. {passed[0]})"))
+        if not passed:
+            continue
+        m = milestone.upper()
+        state = (f"all {len(mine)} {m} functions found raise NotImplementedError" if mine else
+                 f"none of the {len(expected[milestone])} {m} functions is defined in the source")
+        found.append(finding("stub_contradiction", f"{state}, yet {len(passed)} {m} checks passed (e.g. {passed[0]})"))
     return found
