@@ -576,6 +576,8 @@ INTEGRITY_SNIPPETS = [
     ("frame_introspection", "def f(e):\n    return e.__traceback__.tb_frame.f_back.f_locals", "frames via a traceback"),
     ("frame_introspection", "import sys\ngrab = getattr(sys, '_get' + 'frame')", "name split in two"),
     ("frame_introspection", "from sys import _getframe as g", "from-import under another name"),
+    ("frame_introspection", "from sys import *\nf = _getframe(0)", "star import"),
+    ("patch_modules", "import sys\nm = sys\nmods = m.modules", "the module renamed by assignment"),
     ("gc_walk", "import gc\nfor o in gc.get_objects():\n    pass", "every live object: the protocol's included"),
     ("gc_walk", "from gc import get_referrers", "from-import"),
     ("ctypes", "import ctypes\nctypes.memmove(0, 0, 0)", "raw memory"),

@@ -201,6 +201,7 @@ class _Scanner:
         self.docstrings: set[int] = set()
         self.called: set[int] = set()  # expressions in call position
         self.fragments: set[int] = set()  # literal pieces of an f-string after its first value
+        self.star_modules: list[str] = []  # `from x import *`
 
     def add(self, rule, detail, node):
         line = getattr(node, "lineno", None)
@@ -216,7 +217,9 @@ class _Scanner:
                     self.module_aliases.add(local)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for a in node.names:
-                    if a.name != "*":
+                    if a.name == "*":
+                        self.star_modules.append(node.module)
+                    else:
                         self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.bound.add(node.name)
@@ -233,6 +236,22 @@ class _Scanner:
                 self.called.add(id(node.func))
             elif isinstance(node, ast.JoinedStr):
                 self.fragments.update(id(v) for v in node.values[1:])
+
+    def _follow_assignments(self):
+        """`m = sys` then `m.modules`: a module or function renamed by assignment is still itself."""
+        assigns = [n for n in ast.walk(self.tree) if isinstance(n, (ast.Assign, ast.NamedExpr))]
+        for _ in range(3):  # chains of renames, a few deep
+            changed = False
+            for node in assigns:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if len(targets) != 1 or not isinstance(targets[0], ast.Name) or targets[0].id in self.aliases:
+                    continue
+                qualified = self.resolve(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+                if qualified:
+                    self.aliases[targets[0].id] = qualified
+                    changed = True
+            if not changed:
+                return
 
     def resolve(self, node):
         """`os.path.join` for the expression `os.path.join` (through aliases), else None."""
@@ -252,6 +271,7 @@ class _Scanner:
     # -- the checks ----------------------------------------------------------------------
     def run(self) -> list[Finding]:
         self._collect()
+        self._follow_assignments()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -312,6 +332,11 @@ class _Scanner:
                 self.add(rule, f"uses {node.id}", node)
         if qualified in ATTR_FUNCTIONS and qualified != "builtins.hasattr" and id(node) not in self.called:
             self.add("computed_attribute", f"passes {node.id} around as a value (a computed lookup)", node)
+        if qualified is None and node.id not in self.bound:
+            for module in self.star_modules:  # `from sys import *` then `_getframe()`
+                rule = name_rule(f"{module}.{node.id}")
+                if rule:
+                    self.add(rule, f"uses {module}.{node.id} (star-imported)", node)
         if node.id in ATTRIBUTES and node.id.startswith("__") and node.id not in self.bound:
             self.add(ATTRIBUTES[node.id], f"uses {node.id}", node)
 
