@@ -51,7 +51,8 @@ def register(subparsers) -> None:
         description="Build a Gradescope autograder zip: setup.sh, run_autograder and the kit "
                     "(without the reference solution). In run_autograder's environment, MICROGRADE_SEED "
                     "sets a private seed (or bake one in with --seed), MICROGRADE_MILESTONES (e.g. \"m1 m2\") "
-                    "limits the milestones graded and MICROGRADE_VISIBILITY sets the tests' Gradescope visibility.")
+                    "limits the milestones graded, MICROGRADE_VISIBILITY sets the tests' Gradescope visibility and "
+                    "MICROGRADE_INTEGRITY=zero scores submissions with integrity findings 0.")
     p.add_argument("--out", required=True, metavar="ZIP", help="the zip to write, e.g. autograder.zip")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed baked into the bundle (default: the kit's public seed)")
@@ -108,7 +109,9 @@ def autograde(submission, results) -> int:
         # e.g. "m1 m2" for an early assignment that covers only those milestones
         milestones = os.environ.get("MICROGRADE_MILESTONES", "").split() or None
         root = find_submission_root(submission)
-        report = grading.grade(root, results / "report.json", seed=seed, milestones=milestones)
+        # Findings go to run_autograder's stdout (instructors only); students read "flagged for review".
+        report = grading.grade(root, results / "report.json", seed=seed, milestones=milestones,
+                               integrity_policy=os.environ.get("MICROGRADE_INTEGRITY", "report"))
         data = gradescope.to_results(report, visibility=os.environ.get("MICROGRADE_VISIBILITY", "visible"))
     except Exception as e:  # Gradescope shows nothing useful without results.json: always write one
         print(f"micrograde: grading failed: {type(e).__name__}: {e}", file=sys.stderr)

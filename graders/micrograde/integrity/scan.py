@@ -209,7 +209,8 @@ class _Scanner:
 
     # -- name resolution --------------------------------------------------------------
     def _collect(self):
-        for node in ast.walk(self.tree):
+        self.nodes = list(ast.walk(self.tree))  # walked once: every pass below reuses it
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     local = a.asname or a.name.split(".")[0]
@@ -239,7 +240,7 @@ class _Scanner:
 
     def _follow_assignments(self):
         """`m = sys` then `m.modules`: a module or function renamed by assignment is still itself."""
-        assigns = [n for n in ast.walk(self.tree) if isinstance(n, (ast.Assign, ast.NamedExpr))]
+        assigns = [n for n in self.nodes if isinstance(n, (ast.Assign, ast.NamedExpr))]
         for _ in range(3):  # chains of renames, a few deep
             changed = False
             for node in assigns:
@@ -272,7 +273,7 @@ class _Scanner:
     def run(self) -> list[Finding]:
         self._collect()
         self._follow_assignments()
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self._module(a.name, node, "imports")
