@@ -71,3 +71,21 @@ def test_docstrings_cover_the_course_pitfalls(template):
     text = "\n".join(inspect.getsource(getattr(template, m["name"])) for m in load_contract()["modules"])
     for pitfall in ["+=", "__rsub__", "-a/b**2", "1 - t**2", "zero_grad", "linear", "biases", "all 0", "41"]:
         assert pitfall in text, f"template docstrings should mention {pitfall!r}"
+
+
+def _imports(path) -> set[str]:
+    """The module-level imports of a file, as "module:name" (functions import what they draw with)."""
+    import ast
+
+    return {f"{'.' * node.level}{node.module or ''}:{alias.name}" if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.parse(path.read_text()).body if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names}
+
+
+def test_each_template_module_imports_what_the_solution_needs():
+    # A stub that lacks `from .engine import Value` sends students hunting for where Value comes from.
+    from micrograde.spec import KIT_ROOT
+
+    for solution in sorted((KIT_ROOT / "reference" / "micrograd").glob("*.py")):
+        stub = KIT_ROOT / "student_template" / "micrograd" / solution.name
+        assert _imports(stub) >= _imports(solution) - {"math"}, solution.name

@@ -1,5 +1,7 @@
 """M2: check the gradients from backward() against finite differences."""
 
+from .engine import Value  # noqa: F401  (you will need it to wrap the inputs)
+
 
 def numerical_grad(f, xs, h=1e-06):
     """Central finite differences of f at the floats xs.

@@ -12,6 +12,8 @@ Pitfalls the graders look for:
 
 import random  # noqa: F401  (you will need it for the initial weights)
 
+from .engine import Value  # noqa: F401  (you will need it for the weights and biases)
+
 
 class Module:
     """Base class of everything with trainable parameters."""
