@@ -189,7 +189,7 @@ for pid in victims:
             won.append(f"opened memory of {pid}")
     except OSError:
         pass
-for path in ["__KIT__/graders/micrograde/judge.py", "__KIT__/graders/conftest.py",
+for path in ["__KIT__/graders/micrograde/expect.py", "__KIT__/graders/conftest.py",
              *glob.glob("/tmp/micrograde-run-*/output.log"), *glob.glob("/tmp/micrograde-run-*/x")]:
     try:
         with open(path, "a") as f:

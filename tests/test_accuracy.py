@@ -1,9 +1,8 @@
 """Grader accuracy: every classic bug costs points, every correct variant gets full marks.
 
 Gradings are slow (seconds each), so the first test that needs one submits every grading
-the collected tests will need to a pool of two processes; each test then waits only for
-its own. Processes, not threads: a supervising `grade()` reaps (kills) every process it
-adopted while it ran, so two gradings must never share a parent.
+the collected tests will need to a pool of two processes; each test then waits only for its
+own. (grade() may also run concurrently in one process: test_grading checks that.)
 """
 import json
 import multiprocessing

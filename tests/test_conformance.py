@@ -1,4 +1,6 @@
-"""The reference and the template both match specs/contract.json, which matches CONTRACT.md."""
+"""The reference and the template both match specs/contract.json, and contract.json holds
+every name the assignment's contract requires (the product's contract page, summarised in
+the README's "The reference and the template"; it is not a file of this repository)."""
 import inspect
 
 import pytest
@@ -7,11 +9,11 @@ from micrograde.spec import KIT_ROOT, contract_attributes, contract_names, load_
 
 FOLDERS = ["reference", "student_template"]
 
-# Every name in CONTRACT.md with its milestone, written out by hand so that a name
-# dropped from (or renamed in) contract.json fails here.
+# Every name the assignment's contract requires, with its milestone, written out by hand
+# so that a name dropped from (or renamed in) contract.json fails here.
 VALUE_M1 = ["__add__", "__radd__", "__mul__", "__rmul__", "__sub__", "__rsub__", "__neg__",
             "__truediv__", "__rtruediv__", "__pow__", "__repr__"]
-CONTRACT_MD = {
+CONTRACT_NAMES = {
     ("engine", "Value", "m1"),
     *(("engine", f"Value.{name}", "m1") for name in VALUE_M1),
     *(("engine", f"Value.{name}", "m2") for name in ["backward", "relu", "tanh"]),
@@ -34,8 +36,8 @@ def entries():
 
 
 def test_contract_json_matches_contract_md():
-    assert set(contract_names()) == CONTRACT_MD
-    assert len(contract_names()) == len(CONTRACT_MD)  # no duplicates
+    assert set(contract_names()) == CONTRACT_NAMES
+    assert len(contract_names()) == len(CONTRACT_NAMES)  # no duplicates
 
 
 def test_contract_json_shape():

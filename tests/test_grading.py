@@ -8,8 +8,8 @@ import pytest
 
 from corpus import REFERENCE, TEMPLATE, by_name, check_results, grade, patched_reference
 from micrograde import rubric
-from micrograde.report import validate_report
 from micrograde.probes.names import ENGINE_CONSTRUCT, ENGINE_REPR
+from micrograde.report import validate_report
 
 ASSIGN_NOT_ACCUMULATE = ("engine", "self.grad += out.grad\n                other.grad += out.grad",
                          "self.grad = out.grad\n                other.grad = out.grad")

@@ -21,8 +21,8 @@ import pytest
 from corpus import by_name, grade, patched_reference
 from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_PICKUP, KIT_SHADOW, KIT_SHADOW_FILES,
                      PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
+from micrograde.exprgen import single_op
 from micrograde.options import limit_flags
-from micrograde.checks import single_op
 from micrograde.probes.names import ENGINE_LOCAL_PROGRAM as LOCAL
 from micrograde.report import load_report, validate_report
 from micrograde.spec import KIT_ROOT

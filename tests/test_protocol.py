@@ -52,7 +52,7 @@ def test_the_probe_names_are_exactly_the_registered_probes():
 
 def test_no_grader_names_a_probe_with_a_raw_string():
     raw = []
-    for path in sorted(GRADERS.glob("m*/*.py")) + [GRADERS / "micrograde" / "judge.py"]:
+    for path in sorted(GRADERS.glob("m*/*.py")) + [GRADERS / "micrograde" / "expect.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and node.value in NAMES:
                 raw.append(f"{path.relative_to(GRADERS)}:{node.lineno} {node.value!r}")

@@ -3,8 +3,8 @@
 Gradients here come from calling each node's `_backward` in reverse topological order,
 so these checks need no `backward()`: that is milestone 2.
 """
-from micrograde.checks import single_op
-from micrograde.judge import expect_program
+from micrograde.expect import expect_program
+from micrograde.exprgen import single_op
 
 
 def test_add_computes_the_sum_and_passes_the_gradient_to_both_operands(sandbox):

@@ -1,5 +1,6 @@
 """M1: a Value holds a number, records how it was made, and prints itself."""
-from micrograde.checks import expect_close, single_op
+from micrograde.expect import expect_close
+from micrograde.exprgen import single_op
 from micrograde.probes import names as probes
 
 

@@ -1,9 +1,8 @@
 """M2: tanh and relu, values and local gradients (through each node's own _backward)."""
 import math
 
-from micrograde.checks import expect_close
+from micrograde.expect import expect_close, expect_program
 from micrograde.exprgen import Op, Program
-from micrograde.judge import expect_program
 from micrograde.probes import names as probes
 
 

@@ -1,12 +1,11 @@
 """M2: backward() fills in every gradient of the graph, shared nodes included."""
 from hypothesis import given
 
-from micrograde.checks import expect_close, fmt, show, single_op
-from micrograde.exprgen import Op, Program, programs
+from micrograde.expect import expect_close, expect_program, fmt, show
+from micrograde.exprgen import Op, Program, programs, single_op
+from micrograde.probes import names as probes
 from micrograde.trusted.finite_difference import differences, nudged_points
 from micrograde.trusted.tolerances import close_to_finite_difference
-from micrograde.judge import expect_program
-from micrograde.probes import names as probes
 
 # The operations of the original micrograd: backward() itself is the same whatever the
 # operations, and tanh has its own checks, so a relu-only micrograd is judged here too.

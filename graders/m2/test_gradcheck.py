@@ -1,9 +1,9 @@
 """M2: numerical_grad computes central differences; gradcheck tells right gradients from wrong."""
 import math
 
-from micrograde.checks import expect_all_close
-from micrograde.trusted.finite_difference import central_differences
+from micrograde.expect import expect_all_close
 from micrograde.probes import names as probes
+from micrograde.trusted.finite_difference import central_differences
 
 XS = [0.7, -1.3, 0.4]
 

@@ -1,7 +1,7 @@
 """M3: a Layer is a list of neurons; an MLP stacks layers, hidden ones activated, the last linear."""
-from micrograde.checks import expect_all_close
-from micrograde.trusted import mlp
+from micrograde.expect import expect_all_close
 from micrograde.probes import names as probes
+from micrograde.trusted import mlp
 
 
 def _layer(sandbox, nout, check_seed):

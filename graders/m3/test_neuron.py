@@ -1,7 +1,7 @@
 """M3: a Neuron starts from random weights in [-1, 1] and computes activation(w·x + b)."""
 import math
 
-from micrograde.checks import expect_all_close
+from micrograde.expect import expect_all_close
 from micrograde.probes import names as probes
 
 W, B = [0.8, -0.5, 1.2], 0.3

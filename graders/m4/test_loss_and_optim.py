@@ -1,5 +1,5 @@
 """M4: mse_loss and SGD, value by value."""
-from micrograde.checks import expect_all_close, expect_close
+from micrograde.expect import expect_all_close, expect_close
 from micrograde.probes import names as probes
 
 PREDS, TARGETS = [0.5, -1.0, 2.0], [1.0, 0.0, 1.5]

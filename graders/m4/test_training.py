@@ -5,10 +5,10 @@ trained parameters it gets back, with its own arithmetic.
 """
 import struct
 
-from micrograde import tasks
-from micrograde.checks import expect_all_close, fmt
-from micrograde.trusted import mlp
+from micrograde import training_task
+from micrograde.expect import expect_all_close, fmt
 from micrograde.probes import names as probes
+from micrograde.trusted import mlp
 
 NOUTS = [3, 1]
 START = [0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.6, 0.2, 0.4, 0.7, -0.9, 0.3, 0.05]
@@ -48,38 +48,38 @@ def test_plot_losses_writes_a_png(sandbox):
 
 
 def _task(grading):
-    """The seed's task (micrograde/tasks.py): its function, points and starting weights."""
-    task = tasks.regression_task(grading.seed)
-    return task, dict(nin=tasks.NIN, nouts=tasks.NOUTS, start=task.start, xs=task.xs, ys=task.ys,
-                      epochs=tasks.EPOCHS, lr=tasks.LR)
+    """The seed's task (micrograde/training_task.py): its function, points and starting weights."""
+    task = training_task.regression_task(grading.seed)
+    return task, dict(nin=training_task.NIN, nouts=training_task.NOUTS, start=task.start, xs=task.xs, ys=task.ys,
+                      epochs=training_task.EPOCHS, lr=training_task.LR)
 
 
 def _final_mse(answer, task) -> float:
     """The loss the grader measures on the parameters it gets back, after checking that the
     model started where the grader put it (so the loss fell through its own gradient steps)."""
-    count = mlp.parameter_count(tasks.NIN, tasks.NOUTS)
+    count = mlp.parameter_count(training_task.NIN, training_task.NOUTS)
     params = answer["parameters"]
     if answer["count"] != count or len(params) != count or not all(isinstance(p, float) for p in params):
-        raise AssertionError(f"the trained MLP(2, {tasks.NOUTS}) does not have {count} numeric parameters")
-    expect_all_close(answer["start_outputs"], [mlp.predict(task.start, tasks.NIN, tasks.NOUTS, x) for x in task.xs],
+        raise AssertionError(f"the trained MLP(2, {training_task.NOUTS}) does not have {count} numeric parameters")
+    expect_all_close(answer["start_outputs"], [mlp.predict(task.start, training_task.NIN, training_task.NOUTS, x) for x in task.xs],
                      "after the grader set every parameter's .data, your MLP's output for training point",
                      context="the model must compute with the very Values that parameters() returns", rel=1e-6)
-    return mlp.mse(params, tasks.NIN, tasks.NOUTS, task.xs, task.ys)
+    return mlp.mse(params, training_task.NIN, training_task.NOUTS, task.xs, task.ys)
 
 
 def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
     task, args = _task(grading)
-    what = f"train(MLP(2, {tasks.NOUTS}), 24 points, epochs={tasks.EPOCHS}, lr={tasks.LR})"
+    what = f"train(MLP(2, {training_task.NOUTS}), 24 points, epochs={training_task.EPOCHS}, lr={training_task.LR})"
     loss = _final_mse(sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **args), task)
-    assert loss < tasks.TARGET_MSE, (
+    assert loss < training_task.TARGET_MSE, (
         f"from the grader's starting weights (MSE {fmt(task.start_mse)}), train() brought the MSE on the 24 "
-        f"training points to {fmt(loss)}; it should fall below {tasks.TARGET_MSE}")
+        f"training points to {fmt(loss)}; it should fall below {training_task.TARGET_MSE}")
 
 
 def test_your_mlp_trained_by_the_graders_loop_converges(sandbox, grading, check_seed):
     task, args = _task(grading)
-    what = f"the grader's own SGD loop on your MLP(2, {tasks.NOUTS})"
+    what = f"the grader's own SGD loop on your MLP(2, {training_task.NOUTS})"
     loss = _final_mse(sandbox.call(probes.TRAIN_FIT_WITH_GRADER_LOOP, what, timeout=60, seed=check_seed, **args), task)
-    assert loss < tasks.TARGET_MSE, (
+    assert loss < training_task.TARGET_MSE, (
         f"from the grader's starting weights (MSE {fmt(task.start_mse)}), the grader's own SGD loop with your "
-        f"forward and backward reaches MSE {fmt(loss)}; it should fall below {tasks.TARGET_MSE}")
+        f"forward and backward reaches MSE {fmt(loss)}; it should fall below {training_task.TARGET_MSE}")

@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,11 +16,11 @@ from pathlib import Path
 from . import children, integrity, rubric
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
+from .options import limit_flags
 from .report import load_report, write_report
 from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import KIT_ROOT
 from .worker import processes
-from .options import limit_flags
 from .worker.limits import Limits
 
 DEFAULT_SEED = 2026

@@ -15,15 +15,15 @@ import pytest
 
 from . import __version__, integrity, rubric
 from . import submission as submission_files
+from .errors import ProbeError, SubmissionError, UsageError
+from .layout import discover as discover_layout
+from .layout.render import layout_lines, lost_lines, not_found_name
+from .options import limits_from
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
-from .options import limits_from
 from .worker import Sandbox
-from .errors import ProbeError, SubmissionError, UsageError
-from .layout import discover as discover_layout
-from .layout.render import layout_lines, lost_lines, not_found_name
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()

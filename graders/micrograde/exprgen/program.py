@@ -53,6 +53,11 @@ class Program:
     def n_nodes(self) -> int:
         return len(self.inputs) + len(self.ops)
 
+    def node_names(self) -> list[str]:
+        """x0, x1, ... for the inputs, then n<i> for each op's node, as in ``to_source``."""
+        n = len(self.inputs)
+        return [f"x{i}" for i in range(n)] + [f"n{i}" for i in range(n, self.n_nodes)]
+
     # ------------------------------------------------------------------ JSON
     def to_json(self) -> dict:
         """Plain lists and dicts; ``json.dumps`` keeps ``2`` and ``2.0`` apart."""
@@ -137,3 +142,9 @@ def _validate(p: Program) -> None:
             raise ValueError(f"{where}: unknown kind")
         if not ok:
             raise ValueError(f"{where}: wrong operands {tags}")
+
+
+def single_op(kind: str, *args, inputs=(2.0, -3.0)) -> Program:
+    """A one-operation program; args are node indices (int) or ("c", constant)."""
+    encoded = tuple(a if isinstance(a, tuple) else ("n", a) for a in args)
+    return Program(inputs=tuple(inputs), ops=(Op(kind, encoded),))
