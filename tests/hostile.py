@@ -100,6 +100,14 @@ if not getattr(Value, "_burst_done", False):
                 os._exit(0)
 """
 
+PRINT_200_MB = """
+import sys as _sys
+_line = "x" * 1023 + "\\n"
+for _ in range(200 * 1024):
+    print(_line, end="")
+print("the last line", file=_sys.stderr)
+"""
+
 STRAY_THREAD = """
 import threading, time
 def _never_ends():
@@ -110,14 +118,16 @@ threading.Thread(target=_never_ends, daemon=False).start()
 
 PRINT_FLOOD = """
 import sys
-chunk = "spam " * 200_000 + "\\n"          # 1 MB a line, 300 lines
-for _ in range(300):
+chunk = "spam " * 200_000 + "\\n"          # 1 MB a line, 50 lines on each stream
+for _ in range(50):
     sys.stdout.write(chunk)
     sys.stderr.write(chunk)
 """
 
-# Finds the report path in an ancestor's command line, leaves a detached process behind
-# that keeps overwriting it (and the kit's own files) for a while, then carries on.
+# Looks for the report path in an ancestor's command line (a sound grader puts none
+# there), leaves a detached process behind that keeps overwriting the report for a while
+# (the test hands it the path), then carries on. A sound grader: the detached process dies
+# with the worker, and, as root, could not reach the report anyway.
 REWRITE_REPORT = """
 import json, os, time
 def _ancestors():
@@ -138,7 +148,10 @@ def _targets():
             elif arg.startswith("--report="):
                 yield arg.split("=", 1)[1]
 forged = json.dumps({"status": "complete", "score": 9999, "tests": []})
-targets = list(_targets())
+found = list(_targets())
+print(f"report paths found on command lines: {len(found)}")
+# As if it had found it: the test tells it where the report is, so the late writes are tried.
+targets = found + ["__REPORT__"]
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
@@ -172,7 +185,9 @@ try:
     victims.append(_parent(victims[0]))
 except OSError:
     pass
-for pid in victims:
+# 0 is no parent at all (it is outside our PID namespace), and kill(0) would signal our
+# own process group: neither is the grader.
+for pid in [v for v in victims if v > 0]:
     for sig in (signal.SIGSTOP, signal.SIGKILL):
         try:
             os.kill(pid, sig)
@@ -386,8 +401,13 @@ def cases(kit: str) -> list[Case]:
              why="a non-daemon thread must not keep a worker (or the grading) alive"),
         Case("print_flood", "m1",
              patches=[at_function_start("engine", "def __neg__(self):", PRINT_FLOOD)],
-             must_fail=neg_fails, may_fail=random_graphs,
-             why="600 MB printed: the file size limit stops it; the report keeps at most 64 KiB"),
+             may_fail=random_graphs, limits={"probe_timeout_s": 10},
+             why="100 MB printed in every call: printing never fails a check (the grader drains the "
+                 "pipe; the default probe deadline); the report keeps at most 64 KiB of it, head and tail. "
+                 "Random graphs may call __neg__ many times: they may run out of time, nothing else"),
+        Case("prints_200_mb_at_import", "m1",
+             patches=[at_import("engine", "import math", PRINT_200_MB)], limits={"probe_timeout_s": 10},
+             why="class 5: a student who prints in a loop while debugging is still graded: no check fails"),
         Case("sleep_at_import", "m2",
              patches=[at_import("viz", '"""Draw a computation graph with graphviz."""',
                                 "import time\ntime.sleep(10 ** 6)")],

@@ -101,9 +101,11 @@ def test_killed_grading_process_leaves_a_fail_closed_report(tmp_path):
     on_disk = json.loads((tmp_path / "r.json").read_text())
     assert on_disk == report
     if os.geteuid() == 0:
-        # Root: the worker runs as another user and cannot signal the grader at all.
+        # Root: the worker runs as another user in its own PID namespace and cannot signal
+        # the grader at all: getppid() is 0 there (its parent is outside), and kill(0)
+        # reaches only the worker's own process group; or the kill is refused.
         assert report["status"] == "complete"
-        assert by_name(report)["test_backward_seeds_the_root_gradient_with_one"]["status"] == "error"
+        assert by_name(report)["test_backward_seeds_the_root_gradient_with_one"]["status"] in ("error", "passed")
     else:
         assert report["status"] == "incomplete" and report["score"] == 0
 

@@ -1,15 +1,16 @@
 """The grader's side of a worker: start it, ask it probes under deadlines, clean up after it."""
-import json
+import fcntl
+import hashlib
 import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .. import children
 from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
@@ -20,11 +21,14 @@ from .output import OutputLog
 from .protocol import (Answer, FrameReader, Imported, Importing, KitFault, NameMissing, NotImplementedYet, Raised,
                        Ready, Request, message_from_frame, send)
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
-BOOT = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); from micrograde.worker.main import run; run()"
+# A worker's command line holds nothing but this and the tag below: its configuration
+# (paths of the run) comes as the first frame on its stdin.
+WORKER_MAIN = "from micrograde.worker.main import run; run()"
 STARTUP_TIMEOUT_S = 60.0
 TYPE_NAME_CAP = 200
+F_SETPIPE_SZ = 1031
+OUTPUT_PIPE_BYTES = 1 << 20
 TRACEBACK_LINES = 40
 
 
@@ -41,6 +45,12 @@ def _chown_tree(path: Path, uid: int) -> None:
         os.chown(folder, uid, uid)
         for name in names:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def worker_tag(submission) -> str:
+    """What a worker's command line says about it: a digest of its submission's path (not
+    the path), so that tests and instructors can tell whose worker a process is."""
+    return "micrograde-worker-" + hashlib.sha256(str(submission).encode()).hexdigest()[:16]
 
 
 def describe_exit(code: int, limits: Limits) -> str:
@@ -83,7 +93,7 @@ class Sandbox:
             _chown_tree(self.scratch, self.uid)
             os.chmod(self.copy, 0o700)
             os.chmod(self.scratch, 0o700)
-        self.output = OutputLog(self.rundir / "output.log", self.limits.output_kb * 1024)
+        self.output = OutputLog(self.limits.output_kb * 1024)
         self.deadline = time.monotonic() + self.limits.run_timeout_s
         self.poisoned: dict[str, str] = {}
         self.proc = None
@@ -94,53 +104,41 @@ class Sandbox:
             pass
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _config(self) -> str:
-        return json.dumps({
+    def _config(self) -> dict:
+        return {
             "submission": str(self.copy),
             "scratch": str(self.scratch),
             "limits": self.limits.to_dict(),
             "uid": self.uid,
-            "hide": self._hidden_paths(),
-            "hold": str(self.rundir / "hold"),
-            "kit_package_dir": PACKAGE_PARENT,
+            "root": str(self.rundir / "root"),
+            "kit_root": KIT_ROOT,
             "poisoned": self.poisoned,
             "layout": self.layout.worker_config(),
-        })
-
-    def _hidden_paths(self) -> list[str]:
-        """Every folder of the kit and the original submission, unless we run from them.
-
-        All of them, not a list of the known solution-bearing ones: .git holds every
-        committed version of reference/ as readable objects, and a folder added later
-        should not become readable by default.
-        """
-        with os.scandir(KIT_ROOT) as entries:
-            candidates = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
-        candidates.append(str(self.submission))
-        needed = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable, str(self.rundir))]
-        return [c for c in candidates
-                if not any(n == c or n.startswith(c.rstrip(os.sep) + os.sep) for n in needed)]
+        }
 
     def _start(self) -> None:
-        out_fd = self.output.open_for_worker()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
-        try:
-            with processes.SPAWN_LOCK:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-I", "-B", "-c", BOOT, self._config()],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out_fd,
-                    cwd=self.scratch, env=env, start_new_session=True,
-                )
-                processes.PROTECTED.add(self.proc.pid)
-        finally:
-            os.close(out_fd)
+        with processes.SPAWN_LOCK:
+            # stderr is the pipe of everything the submission prints (stdout joins it in
+            # the worker); the protocol has stdin and stdout to itself.
+            self.proc = subprocess.Popen(
+                [*children.python(WORKER_MAIN, dont_write_bytecode=True), worker_tag(self.submission)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=self.scratch, env=env, start_new_session=True,
+            )
+            processes.PROTECTED.add(self.proc.pid)
         self.since = processes.start_time(self.proc.pid)
-        self.reader = FrameReader(self.proc.stdout.fileno())
+        try:  # a larger pipe: a flood of output costs fewer wake-ups of both sides
+            fcntl.fcntl(self.proc.stderr.fileno(), F_SETPIPE_SZ, OUTPUT_PIPE_BYTES)
+        except OSError:
+            pass
+        self.reader = FrameReader(self.proc.stdout.fileno(), self.proc.stderr.fileno(), self.output.feed)
         try:
+            send(self.proc.stdin.fileno(), self._config())
             frame = self.reader.read(time.monotonic() + STARTUP_TIMEOUT_S)
             message = message_from_frame(frame)
-        except (TimeoutError, EOFError, ProtocolError) as e:
+        except (TimeoutError, EOFError, BrokenPipeError, ProtocolError) as e:
             self._kill()
             raise KitError(f"the grading worker did not start ({type(e).__name__}); "
                            f"its output: {self.output.take()[-2000:]}") from None
@@ -158,7 +156,11 @@ class Sandbox:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        for stream in (self.proc.stdin, self.proc.stdout):
+        try:  # what it printed before it died is kept for the check that takes it
+            self.reader.drain()
+        except (OSError, AttributeError):
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 stream.close()
             except OSError:

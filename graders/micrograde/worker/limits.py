@@ -10,6 +10,8 @@ class Limits:
     processes: int = 32
     open_files: int = 256
     output_kb: int = 64
+    # All the files a worker writes, together (a tmpfs of this size, when grading as root).
+    disk_mb: int = 64
     probe_timeout_s: float = 10.0
     run_timeout_s: float = 300.0
 

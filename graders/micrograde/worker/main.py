@@ -1,11 +1,10 @@
 """Inside the worker process: prepare, isolate, then answer probe requests until EOF.
 
-Started by `client.Sandbox` as `python -I -c BOOT CONFIG`. Everything the grader's own
-code needs is imported before the submission is put on sys.path and, when we are root,
+Started by `client.Sandbox` as `python -I -B -c BOOT TAG`; its configuration is the first
+frame it reads. Everything the grader's own code needs is imported before the submission is put on sys.path and, when we are root,
 before privileges are dropped: after that the interpreter's own tree may be unreadable.
 """
 import gc
-import json
 import os
 import sys
 
@@ -68,47 +67,58 @@ def _preload():
     gc.freeze()
 
 
-def _isolate(config):
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _isolate(config, keep) -> str:
+    """Enter the sandbox; return the submission's folder as the worker now sees it."""
     from . import isolation, mounts, processes
     from .limits import Limits
 
     limits = Limits.from_dict(config["limits"])
+    submission, scratch, kit = config["submission"], config["scratch"], config["kit_root"]
+    prefixes = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    # Everything the interpreter may still import from, never a folder of the kit (unless
+    # the interpreter itself lives there: a venv inside the checkout).
+    own = [p for p in [*sys.path, *(mounts.mapped_libraries() if config.get("uid") is not None else [])]
+           if p and (not _inside(p, kit) or any(_inside(p, q) for q in prefixes))]
     if config.get("uid") is not None:
-        mounts.private_mounts()
-        hidden = [h.rstrip(os.sep) + os.sep for h in config["hide"]]
-        # What the interpreter may still import from; never anything inside the kit's hidden folders.
-        needed = [p for p in [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-                              *sys.path]
-                  if p and not any((p + os.sep).startswith(h) for h in hidden)]
-        mounts.expose(needed, config["hold"])
-        mounts.hide_paths(config["hide"])
-        mounts.private_temp([os.path.dirname(config["scratch"]), *needed])
+        mounts.unshare()
+        child = os.fork()
+        if child:
+            processes.stand_in_for(child)  # never returns
+        mounts.build_root(config["root"], prefixes + own, submission, config["uid"], limits.disk_mb)
+        mounts.close_other_descriptors(keep)
+        submission, scratch = mounts.SUBMISSION, mounts.SCRATCH
         isolation.drop_privileges(config["uid"])
         nproc_base = 0
     else:
         nproc_base = processes.user_process_count(os.getuid())
     processes.die_with_parent()
     isolation.apply_limits(limits, nproc_base)
-    os.chdir(config["scratch"])
-    os.environ["HOME"] = config["scratch"]
-    os.environ["TMPDIR"] = config["scratch"]
-    kit = config["kit_package_dir"]
+    os.chdir(scratch)
+    os.environ["HOME"] = scratch
+    os.environ["TMPDIR"] = scratch
     # The folders the grader's layout discovery found the code in come first, in contract
     # order (micrograd-py/ for micrograd-py/micrograd/engine.py), then the submission itself.
     layout = config.get("layout") or {}
-    roots = [os.path.normpath(os.path.join(config["submission"], p)) for p in layout.get("paths", [])]
-    roots = list(dict.fromkeys(roots + [config["submission"]]))
-    sys.path[:] = roots + [p for p in sys.path if p and not p.startswith(kit)]
+    roots = [os.path.normpath(os.path.join(submission, p)) for p in layout.get("paths", [])]
+    roots = list(dict.fromkeys(roots + [submission]))
+    sys.path[:] = roots + [p for p in dict.fromkeys(own) if p in sys.path]
+    return submission
 
 
 def run():
-    config = json.loads(sys.argv[1])
     proto_in, proto_out = _prepare_streams()
     from . import protocol
 
     try:
         _preload()
-        _isolate(config)
+        # The configuration (paths of the run) comes on the protocol, not the command line.
+        config = protocol.recv_blocking(proto_in)
+        submission = _isolate(config, keep={0, 1, 2, proto_in, proto_out})
     except BaseException as e:  # the grader reports this as a kit error
         protocol.send(proto_out, protocol.StartFailed(f"{type(e).__name__}: {e}").to_frame())
         os._exit(70)
@@ -117,7 +127,7 @@ def run():
     from ..probes.lookup import configure
 
     configure(
-        submission=config["submission"],
+        submission=submission,
         poisoned=config.get("poisoned", {}),
         progress=lambda event: protocol.send(proto_out, event.to_frame()),
         layout=config.get("layout"),

@@ -1,77 +1,55 @@
-"""The worker's view of the file system and network: private namespaces, as root only."""
+"""The worker's own world, as root: private namespaces and a minimal root file system.
+
+The worker gets its own mount, PID, IPC and network namespaces. Its root is a fresh,
+small tmpfs that holds only what the interpreter needs, bound read-only (its prefixes and
+import path, the system's libraries), a few device files, a /proc of its own PID
+namespace, its copy of the submission (read-only), and one writable tmpfs of a fixed size
+for its files. Nothing else on the machine exists for it: not the kit, not a batch's SRC
+or OUT, not other submissions, not one world-writable folder (whatever the machine has:
+they are simply not in this root), not other processes. Its SysV IPC objects, its files
+and every process it starts die with its namespaces, and its disk use is capped.
+"""
 import os
+import platform
 
 from .libc import check, libc
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-MS_BIND = 4096
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 0x4000, 1 << 18
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
+
+# Where things are inside the worker's root: fixed names, so that no path of the machine
+# (a batch's folders, a student's name) is visible to the submission.
+SUBMISSION = "/submission"
+SCRATCH = "/scratch"
+# What the system's dynamic loader and the interpreter may read besides their own prefixes.
+SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/etc/ld.so.cache", "/etc/localtime")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
-def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None, what: str):
-    check(libc.mount(os.fsencode(source), os.fsencode(target), fstype and fstype.encode(),
-                       flags, data and data.encode()), what)
+def _mount(source, target, fstype, flags, data, what):
+    check(libc.mount(source and os.fsencode(source), os.fsencode(target), fstype and fstype.encode(),
+                     flags, data and data.encode()), what)
 
 
-def private_mounts() -> None:
-    """Our own mount and network namespaces. Root only.
-
-    What we mount from here on, only this worker sees; and its network has nothing but
-    a loopback that is down: no answers fetched, no grader services reached.
-    """
-    check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(CLONE_NEWNS | CLONE_NEWNET)")
-    _mount("none", "/", None, MS_REC | MS_PRIVATE, None, "mount --make-rprivate /")
+def unshare() -> None:
+    """New mount, IPC and network namespaces for this process, and a new PID namespace
+    for its next child, which becomes the worker (process 1 of that namespace)."""
+    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare")
 
 
-def _blocking_ancestor(path: str):
-    """The first folder on the way to path that other users may not enter, and its child on the way."""
-    parts = os.path.realpath(path).split(os.sep)[1:]
-    current = "/"
-    for part in parts:
-        if not os.stat(current).st_mode & 0o001:
-            return current, part
-        current = os.path.join(current, part)
-    return None
-
-
-def expose(paths, hold_dir: str) -> None:
-    """Let an unprivileged user reach each path (the interpreter, site-packages).
-
-    A folder such as /root (mode 700) would stop the dropped worker from importing
-    anything it did not import before. Each such folder is covered with a tmpfs that
-    everyone may enter, holding bind mounts of just the children that lead to the paths.
-    All the paths under one folder are collected first: once the tmpfs is laid, the
-    folder's other children are out of sight.
-    """
-    paths = [os.path.realpath(p) for p in paths if os.path.exists(p)]
-    holds = 0
-    for _ in range(8):  # one level of blocking folders per round
-        blocked: dict[str, set[str]] = {}
-        for path in paths:
-            found = _blocking_ancestor(path)
-            if found:
-                blocked.setdefault(found[0], set()).add(found[1])
-        if not blocked:
-            return
-        for ancestor, children in sorted(blocked.items()):
-            held = []
-            for child in sorted(children):
-                source = os.path.join(ancestor, child)
-                hold = _mount_point(os.path.join(hold_dir, str(holds)), os.path.isdir(source))
-                holds += 1
-                _mount(source, hold, None, MS_BIND | MS_REC, None, f"bind {child}")
-                held.append((child, hold))
-            _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755", f"tmpfs on {ancestor}")
-            for child, hold in held:
-                target = _mount_point(os.path.join(ancestor, child), os.path.isdir(hold))
-                _mount(hold, target, None, MS_BIND | MS_REC, None, f"bind back {child}")
+def _outermost(paths):
+    """Existing real paths, minus those inside another one (a recursive bind brings them)."""
+    real = sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p)})
+    return [p for p in real if not any(p.startswith(q.rstrip(os.sep) + os.sep) for q in real if q != p)]
 
 
 def _mount_point(path: str, folder: bool) -> str:
-    """An empty folder or file to mount on (a bind mount needs one of the same kind)."""
     if folder:
         os.makedirs(path, exist_ok=True)
     else:
@@ -80,45 +58,64 @@ def _mount_point(path: str, folder: bool) -> str:
     return path
 
 
-def hide_paths(paths) -> list[str]:
-    """Lay an empty read-only tmpfs over each path in our private mount namespace.
-
-    The grader's kit (reference solution, graders, mutants) stays on disk for the
-    grader but is an empty folder for the submission. Root only.
-    """
-    hidden = []
-    for path in paths:
-        if os.path.isdir(path):
-            flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
-            _mount("tmpfs", path, "tmpfs", flags, "size=4k,mode=0555", f"mount tmpfs on {path}")
-            hidden.append(path)
-    return hidden
+def _bind(source: str, root: str, target: str | None = None, device: bool = False) -> None:
+    """Bind `source` at root + target, read-only (a device file: usable, not read-only)."""
+    target = _mount_point(root + (target or source), os.path.isdir(source))
+    _mount(source, target, None, MS_BIND | MS_REC, None, f"bind {source}")
+    flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (0 if device else MS_NODEV | MS_RDONLY)
+    _mount("none", target, None, flags, None, f"read-only {source}")
 
 
-SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
+def mapped_libraries() -> list[str]:
+    """Folders of every file this process has mapped (libpython, numpy's libraries...)."""
+    folders = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            fields = line.split(maxsplit=5)
+            path = fields[5].strip() if len(fields) == 6 else ""
+            if path.startswith("/") and os.path.isfile(path):
+                folders.add(os.path.dirname(path))
+    return sorted(folders)
 
 
-def private_temp(keep) -> None:
-    """A fresh, empty tmpfs on each world-writable folder, in our mount namespace. Root only.
+def build_root(root: str, needed, submission: str, uid: int, disk_mb: int) -> None:
+    """Make `root` the worker's whole file system and enter it. Process 1 of the new PID
+    namespace only (its /proc is that namespace's). Root only."""
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None, "mount --make-rprivate /")
+    os.makedirs(root, exist_ok=True)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755", "tmpfs root")
+    for name in os.listdir("/"):  # /lib -> usr/lib and the like, as the loader expects them
+        if os.path.islink("/" + name):
+            os.symlink(os.readlink("/" + name), os.path.join(root, name))
+    for path in _outermost([*SYSTEM, *needed]):
+        _bind(path, root)
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", root, device=True)
+    _bind(submission, root, SUBMISSION)
+    scratch = _mount_point(root + SCRATCH, True)
+    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={disk_mb}m,mode=0700,uid={uid},gid={uid}", "tmpfs scratch")
+    for alias in ("/tmp", "/var/tmp", "/dev/shm"):  # for code that names them: the same capped space
+        if not os.path.lexists(root + alias):
+            os.makedirs(os.path.dirname(root + alias), exist_ok=True)
+            os.symlink(SCRATCH, root + alias)
+    _mount("proc", _mount_point(root + "/proc", True), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None, "proc")
+    os.chdir(root)
+    # pivot_root(".", "."): the old root ends up stacked on the new one, and is detached.
+    check(libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
+    check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir("/")
+    _mount("none", "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None, "read-only root")
 
-    Otherwise a submission could leave files there that outlive it, for a later
-    submission of the same batch to read (answers passed between students) or to
-    trip over. Each path in `keep` under such a folder (our run folder, a venv the
-    interpreter lives in) is bound back in place.
-    """
-    paths = sorted({os.path.realpath(p) for p in keep if os.path.exists(p)})
-    # Bind back the outermost paths only: the inner ones come with them.
-    paths = [p for p in paths if not any(p.startswith(q + os.sep) for q in paths if q != p)]
-    held = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in paths if os.path.isdir(p)}
-    try:
-        for folder in SHARED_WRITABLE:
-            if not os.path.isdir(folder) or os.path.islink(folder):
-                continue
-            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777", f"tmpfs on {folder}")
-            for path, fd in held.items():
-                if path.startswith(folder.rstrip(os.sep) + os.sep):
-                    os.makedirs(path, mode=0o711)
-                    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None, f"bind back {path}")
-    finally:
-        for fd in held.values():
-            os.close(fd)
+
+def close_other_descriptors(keep) -> None:
+    """Close every descriptor but `keep`: a folder opened before the root changed would
+    still lead to the old one."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass

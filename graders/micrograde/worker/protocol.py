@@ -14,10 +14,12 @@ kit's own probe code sends `KitFault`, so a submission cannot pose as a fault of
 
 This module runs in the worker too: standard library and micrograde.errors only.
 """
+import fcntl
 import json
 import os
 import select
 import struct
+import termios
 import time
 from dataclasses import dataclass, field
 
@@ -59,24 +61,59 @@ def recv_blocking(fd: int):
 
 
 class FrameReader:
-    """Reads frames with a deadline; the grader never blocks on an untrusted process."""
+    """Reads frames with a deadline; the grader never blocks on an untrusted process.
 
-    def __init__(self, fd: int):
+    While it waits it also drains `output_fd` (what the worker prints) into `on_output`,
+    so that a worker that prints a lot never waits on a full pipe; and when a frame is
+    complete it takes what is already in that pipe, which holds everything printed before
+    the frame was sent: the output of a probe always goes with the probe's answer.
+    """
+
+    def __init__(self, fd: int, output_fd: int | None = None, on_output=None):
         self.fd = fd
         self.buffer = bytearray()
+        self.output_fd = output_fd
+        self.on_output = on_output
+
+    def _drain_once(self) -> bool:
+        """Read what the output pipe holds; False once it is closed."""
+        chunk = os.read(self.output_fd, 1 << 20)
+        if not chunk:
+            self.output_fd = None
+            return False
+        self.on_output(chunk)
+        return True
+
+    def drain(self) -> None:
+        """Take what the output pipe holds now: no more, so that a process of the
+        submission that keeps printing cannot keep us here."""
+        if self.output_fd is None:
+            return
+        waiting = struct.unpack("i", fcntl.ioctl(self.output_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        while waiting > 0 and self.output_fd is not None:
+            chunk = os.read(self.output_fd, min(waiting, 1 << 20))
+            if not chunk:
+                self.output_fd = None
+                return
+            self.on_output(chunk)
+            waiting -= len(chunk)
 
     def _fill(self, need: int, deadline: float) -> None:
         while len(self.buffer) < need:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self.fd], [], [], remaining)
+            watched = [self.fd] + ([self.output_fd] if self.output_fd is not None else [])
+            ready, _, _ = select.select(watched, [], [], remaining)
             if not ready:
                 raise TimeoutError
-            chunk = os.read(self.fd, 1 << 20)
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
+            if self.output_fd in ready:
+                self._drain_once()
+            if self.fd in ready:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    raise EOFError
+                self.buffer += chunk
 
     def read(self, deadline: float):
         self._fill(HEADER.size, deadline)
@@ -86,6 +123,7 @@ class FrameReader:
         self._fill(HEADER.size + size, deadline)
         data = bytes(self.buffer[HEADER.size:HEADER.size + size])
         del self.buffer[:HEADER.size + size]
+        self.drain()
         try:
             return json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
