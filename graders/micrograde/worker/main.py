@@ -85,10 +85,11 @@ def _isolate(config, keep) -> str:
     own = [p for p in [*sys.path, *(mounts.mapped_libraries() if config.get("uid") is not None else [])]
            if p and (not _inside(p, kit) or any(_inside(p, q) for q in prefixes))]
     if config.get("uid") is not None:
-        mounts.unshare()
+        mounts.new_pid_namespace()
         child = os.fork()
         if child:
             processes.stand_in_for(child)  # never returns
+        mounts.private_namespaces()
         mounts.build_root(config["root"], prefixes + own, submission, config["uid"], limits.disk_mb)
         mounts.close_other_descriptors(keep)
         submission, scratch = mounts.SUBMISSION, mounts.SCRATCH

@@ -37,10 +37,16 @@ def _mount(source, target, fstype, flags, data, what):
                      flags, data and data.encode()), what)
 
 
-def unshare() -> None:
-    """New mount, IPC and network namespaces for this process, and a new PID namespace
-    for its next child, which becomes the worker (process 1 of that namespace)."""
-    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare")
+def new_pid_namespace() -> None:
+    """A new PID namespace for this process's next child, which becomes the worker
+    (process 1 of that namespace). This process stays where it is."""
+    check(libc.unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+
+
+def private_namespaces() -> None:
+    """New mount, IPC and network namespaces for the worker alone (not the process that
+    waits for it outside, which keeps the machine's root: see processes.stand_in_for)."""
+    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET), "unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET)")
 
 
 def _outermost(paths):
