@@ -185,6 +185,14 @@ def test_a_compiled_extension_and_an_oversized_file_are_unscannable(tmp_path):
         ("unscannable", "micrograd/big.py"), ("unscannable", "micrograd/engine.cpython-311-x86_64-linux-gnu.so")]
 
 
+def test_a_notebook_with_large_outputs_is_scanned_by_its_code(tmp_path):
+    notebook = json.loads(_notebook(["import math\nx = math.pi"]))
+    notebook["cells"][0]["outputs"] = [{"output_type": "display_data", "metadata": {},
+                                        "data": {"image/png": "iVBORw0KGgo" * 300_000}}]
+    (tmp_path / "plots.ipynb").write_text(json.dumps(notebook))
+    assert integrity.scan_submission(tmp_path).findings.to_list() == []
+
+
 def test_the_scan_reads_source_as_python_decodes_it():
     """A coding cookie cannot hide code from the scan: it parses what Python would run."""
     hidden = b"# -*- coding: utf-7 -*-\nx = 1 #+AAo-import ctypes\n"

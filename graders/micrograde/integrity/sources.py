@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .. import submission as submission_files
 
-MAX_SOURCE_BYTES = 1024 * 1024      # per file; the reference is about 20 KB in all
-MAX_TOTAL_BYTES = 8 * 1024 * 1024   # per submission
+MAX_SOURCE_BYTES = 512 * 1024       # per file or notebook cell; the reference is 16 KB in all
+MAX_TOTAL_BYTES = 4 * 1024 * 1024   # per submission: parsing costs the grading process memory and time
 NATIVE = (".so", ".pyd", ".dylib", ".dll")
 MAGIC = ("%", "!", "?")             # IPython magics and shell escapes: not Python, never run here
 PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")  # their body is Python
@@ -31,7 +31,7 @@ class Unreadable:
     reason: str
 
 
-def _cells(path: Path, rel: str, data: bytes):
+def _cells(rel: str, data: bytes):
     try:
         notebook = json.loads(data)
         cells = notebook["cells"]
@@ -52,7 +52,9 @@ def _cells(path: Path, rel: str, data: bytes):
 
 
 def sources(root):
-    """Source and Unreadable entries for the submission folder `root`, in a fixed order."""
+    """Source and Unreadable entries for the submission folder `root`, in a fixed order.
+
+    Sizes count code only: a notebook's outputs (plots, often megabytes) are not code."""
     root = Path(root)
     total = 0
     for rel_path in submission_files.files(root):
@@ -63,20 +65,19 @@ def sources(root):
             continue
         if not name.endswith((".py", ".pyw", ".ipynb")):
             continue
-        path = root / rel_path
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            yield Unreadable(rel, f"{size // 1024} KiB of code, too large to scan (limit {MAX_SOURCE_BYTES // 1024} KiB)")
-            continue
-        total += size
-        if total > MAX_TOTAL_BYTES:
-            yield Unreadable(rel, f"the scan stopped here: over {MAX_TOTAL_BYTES // 2**20} MiB of code in all")
-            return
-        data = path.read_bytes()
-        if name.endswith(".ipynb"):
-            yield from _cells(path, rel, data)
-        else:
-            yield Source(rel, data)
+        data = (root / rel_path).read_bytes()
+        found = list(_cells(rel, data)) if name.endswith(".ipynb") else [Source(rel, data)]
+        for source in found:
+            size = len(source.text) if isinstance(source, Source) else 0
+            if size > MAX_SOURCE_BYTES:
+                yield Unreadable(source.file, f"{size // 1024} KiB of code, too large to scan "
+                                              f"(limit {MAX_SOURCE_BYTES // 1024} KiB)")
+                continue
+            total += size
+            if total > MAX_TOTAL_BYTES:
+                yield Unreadable(source.file, f"the scan stopped here: over {MAX_TOTAL_BYTES // 2**20} MiB of code in all")
+                return
+            yield source
 
 
 def own_modules(root) -> frozenset:
