@@ -111,6 +111,57 @@ if __name__ == "__main__":
     train(None, [], [])
 '''
 
+MORE_STUDENT_STYLE = '''
+from __future__ import annotations
+import copy, csv, warnings
+from typing import TYPE_CHECKING
+import numpy as np
+import matplotlib.pyplot as plt
+from sklearn.datasets import make_moons
+try:
+    import graphviz
+except ImportError:
+    graphviz = None
+if TYPE_CHECKING:
+    from micrograd.engine import Value
+
+__all__ = ["load", "Trainer"]
+warnings.filterwarnings("ignore")
+np.seterr(all="ignore")
+plt.style.use("ggplot")
+plt.ioff()
+logging = None
+
+
+def load(path="data/moons.csv"):
+    if not os.path.exists(path):
+        xs, ys = make_moons(n_samples=100, noise=0.1, random_state=0)
+        return xs.tolist(), ys.tolist()
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return [[float(a), float(b)] for a, b, _ in rows], [float(c) for *_, c in rows]
+
+
+class Trainer:
+    def __init__(self, model, lr=0.1):
+        self.model, self.lr = model, lr
+        self.best = copy.deepcopy(model)
+        self.rng = np.random.default_rng(0)
+
+    @property
+    def params(self):
+        return self.model.parameters()
+
+    @staticmethod
+    def order(nodes):
+        return sorted(nodes, key=lambda n: id(n))
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+        print(f"{self.model!r} {sys.getrecursionlimit()} {time.perf_counter():.2f}")
+'''
+
 NOTEBOOK_CELLS = [
     "%matplotlib inline\n!pip install graphviz\nimport math\nimport random",
     "from micrograd.engine import Value\nfrom micrograd.nn import MLP",
@@ -132,8 +183,9 @@ def _notebook(cells) -> str:
                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
-@pytest.mark.parametrize("folder", [REFERENCE, TEMPLATE, KIT_ROOT / "tests" / "layouts" / "karpathy"],
-                         ids=["reference", "template", "karpathy_layout"])
+@pytest.mark.parametrize("folder", [REFERENCE, TEMPLATE, KIT_ROOT / "tests" / "layouts" / "karpathy",
+                                    KIT_ROOT / "tests" / "similarity" / "independent"],
+                         ids=["reference", "template", "karpathy_layout", "independent_solution"])
 def test_the_kits_own_submissions_have_no_findings(folder):
     assert integrity.scan_submission(folder).findings.to_list() == []
 
@@ -147,6 +199,7 @@ def test_correct_variants_have_no_findings(variant, tmp_path):
 def test_code_in_the_styles_students_write_has_no_findings(tmp_path):
     (tmp_path / "micrograd").mkdir()
     (tmp_path / "micrograd" / "everything.py").write_text(STUDENT_STYLE)
+    (tmp_path / "micrograd" / "more.py").write_text(MORE_STUDENT_STYLE)
     (tmp_path / "work.ipynb").write_text(_notebook(NOTEBOOK_CELLS))
     assert integrity.scan_submission(tmp_path).findings.to_list() == []
 
