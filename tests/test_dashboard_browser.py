@@ -20,12 +20,17 @@ from test_similarity import INDEPENDENT, KARPATHY, copy_disguised
 
 # The independent solution with a classic M1 bug: gradients assigned, not accumulated.
 ACCUMULATE = "parent.grad += slope * node.grad"
+# Markup a submission slips into its feedback (through __repr__) and its log (through
+# print): the dashboard must show it as text, never run it.
+REPR = 'return f"Value(data={self.data}, grad={self.grad})"'
+MARKUP = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """OUT of `micrograde batch` over the reference, a disguised copy of it, a buggy
-    independent solution, the karpathy-style one, the template and a broken zip."""
+    independent solution, the karpathy-style one with markup in its repr and output
+    ("mallory"), the template and a broken zip."""
     root = tmp_path_factory.mktemp("batch")
     src = root / "src"
     src.mkdir()
@@ -34,7 +39,9 @@ def batch(tmp_path_factory):
     engine = shutil.copytree(INDEPENDENT, src / "buggy") / "micrograd" / "engine.py"
     assert engine.read_text().count(ACCUMULATE) == 1
     engine.write_text(engine.read_text().replace(ACCUMULATE, ACCUMULATE.replace("+=", "=")))
-    shutil.copytree(KARPATHY, src / "karpathy")
+    engine = shutil.copytree(KARPATHY, src / "mallory") / "micrograd" / "engine.py"
+    assert engine.read_text().count(REPR) == 1
+    engine.write_text(f"print({MARKUP!r})\n" + engine.read_text().replace(REPR, f"return {MARKUP!r}"))
     shutil.copytree(TEMPLATE, src / "template")
     (src / "broken.zip").write_bytes(b"PK\x03\x04 not a zip")
     out = root / "out"
@@ -49,7 +56,7 @@ def reports_of(out) -> dict:
 # --- what the batch wrote (no browser needed) ----------------------------------------
 
 def test_batch_writes_dashboard_similarity_and_lms_imports(batch):
-    names = ["broken", "buggy", "copycat", "karpathy", "reference", "template"]
+    names = ["broken", "buggy", "copycat", "mallory", "reference", "template"]
     assert sorted(p.stem for p in (batch / "submissions").glob("*.html")) == names
     pairs = list(csv.DictReader((batch / "similarity.csv").open()))
     assert {pairs[0]["a"], pairs[0]["b"]} == {"copycat", "reference"}  # the planted copy is first
@@ -187,6 +194,18 @@ def test_the_planted_copy_is_the_flagged_pair_with_its_passages_side_by_side(bro
     assert len(passages) == 2 and not passages[0].is_displayed()
     pair.find_element(By.TAG_NAME, "summary").click()
     assert all(p.is_displayed() and p.text.strip() for p in passages)
+
+
+def test_markup_from_a_submission_is_shown_as_text_and_never_runs(browser, batch):
+    from selenium.webdriver.common.by import By
+    open_index(browser, batch)
+    browser.find_element(By.CSS_SELECTOR, "#gradebook tr[data-name='mallory'] a").click()
+    assert browser.current_url.endswith("/submissions/mallory.html")
+    assert browser.title == "mallory: micrograde"  # neither the script nor the onerror ran
+    assert browser.find_elements(By.CSS_SELECTOR, "main img, main script") == []
+    feedback = " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#lost-checks pre"))
+    assert "<script>document.title=" in feedback and "</script><img src=x onerror=" in feedback  # as text
+    assert "<script>document.title=" in browser.find_element(By.ID, "log").text
 
 
 def test_pages_log_no_javascript_errors_and_screenshot(browser, batch, tmp_path):

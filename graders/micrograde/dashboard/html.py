@@ -20,6 +20,7 @@ body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td li,td code,td pre{overflow-wrap:anywhere}
 th{background:#f3f3f3}td.num,th.num{text-align:right}
 th button{all:unset;cursor:pointer;font-weight:bold}th button:focus{outline:2px solid #4c72b0}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
