@@ -646,7 +646,8 @@ INTEGRITY_SNIPPETS = [
     ("dunder_walk", "subs = ().__class__.__bases__[0].__subclasses__()", "the classic sandbox escape"),
     ("dunder_walk", "def f():\n    pass\ng = f.__globals__['__builtins__']", "__globals__"),
     ("dunder_walk", "b = __builtins__", "__builtins__ by name"),
-    ("unscannable", "def broken(:\n    pass", "a file the scan cannot parse"),
+    ("unscannable", "import sys\nx = " + " + ".join(["sys"] * 20000),
+     "too deep for the scan to parse; a worker with a raised recursion limit might run it"),
 ]
 
 # The empty template whose package, at import, swaps two probes for its own answers (the

@@ -263,6 +263,13 @@ def test_code_too_deep_to_parse_is_flagged_not_passed_over():
     assert _rules(scan.scan_python(deep, "m.py")) == {"unscannable"}
 
 
+def test_a_file_python_cannot_compile_is_no_finding(tmp_path):
+    """A syntax error cannot run: a half-written scratch file is not flagged."""
+    (tmp_path / "scratch.py").write_text("def broken(:\n    pass\n")
+    (tmp_path / "nul.py").write_bytes(b"x = 1\0\n")
+    assert integrity.scan_submission(tmp_path).findings.to_list() == []
+
+
 def test_the_scan_never_runs_the_code(tmp_path):
     marker = tmp_path / "ran"
     (tmp_path / "m.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(3)\n")

@@ -418,14 +418,17 @@ class _Scanner:
 
 
 def parse(source, file: str, line_offset: int = 0):
-    """(tree, None) or (None, an `unscannable` finding)."""
+    """(tree, None); (None, None) for code Python itself refuses (a syntax error cannot run:
+    a student's half-written scratch file is no finding); or (None, an `unscannable`
+    finding) for code too deep or large to parse here, which the worker might still run
+    (after raising its recursion limit, say)."""
     try:
         return ast.parse(source, filename=file), None
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-        reason = f"{type(e).__name__}: {getattr(e, 'msg', None) or e}"
-        line = getattr(e, "lineno", None)
-        return None, finding("unscannable", f"cannot be parsed, so it was not scanned ({reason})", file,
-                             None if not line else line + line_offset)
+    except (SyntaxError, ValueError):  # ValueError: NUL bytes, undecodable source
+        return None, None
+    except (RecursionError, MemoryError) as e:
+        return None, finding("unscannable", f"too deeply nested or too large to parse ({type(e).__name__}), "
+                                            "so it was not scanned", file)
 
 
 def scan_tree(tree, file: str, own_modules=frozenset(), line_offset: int = 0) -> list[Finding]:
@@ -438,4 +441,6 @@ def scan_tree(tree, file: str, own_modules=frozenset(), line_offset: int = 0) ->
 def scan_python(source, file: str, own_modules=frozenset(), line_offset: int = 0) -> list[Finding]:
     """Findings in one Python source (text or bytes: bytes are decoded as Python would)."""
     tree, problem = parse(source, file, line_offset)
-    return [problem] if problem else scan_tree(tree, file, own_modules, line_offset)
+    if tree is None:
+        return [problem] if problem else []
+    return scan_tree(tree, file, own_modules, line_offset)

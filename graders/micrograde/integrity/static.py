@@ -20,8 +20,9 @@ def scan_submission(root) -> StaticFacts:
             facts.findings.add_finding(finding("unscannable", source.reason, source.file))
             continue
         tree, problem = scan.parse(source.text, source.file, source.line_offset)
-        if problem:
-            facts.findings.add_finding(problem)
+        if tree is None:
+            if problem:
+                facts.findings.add_finding(problem)
             continue
         facts.findings.extend(scan.scan_tree(tree, source.file, own, source.line_offset))
         for name, found in stubs.definitions(tree).items():
