@@ -4,7 +4,7 @@ Gradients here come from calling each node's `_backward` in reverse topological 
 so these checks need no `backward()`: that is milestone 2.
 """
 from micrograde.expect import expect_program
-from micrograde.exprgen import single_op
+from micrograde.exprgen import Op, Program, single_op
 
 
 def test_add_computes_the_sum_and_passes_the_gradient_to_both_operands(sandbox):
@@ -60,3 +60,6 @@ def test_rtruediv_number_on_the_left(sandbox):
 def test_gradient_accumulates_when_a_value_is_used_twice(sandbox):
     expect_program(sandbox, single_op("add", 0, 0), what="x0 + x0 (Value.__add__, with x0 on both sides)")
     expect_program(sandbox, single_op("mul", 0, 0), what="x0 * x0 (Value.__mul__, with x0 on both sides)")
+    # x0 gets gradient from the + and from the **: a __pow__ that assigns loses the +'s share.
+    squared_plus_x = Program(inputs=(1.5,), ops=(Op("pow", (("n", 0), ("c", 2))), Op("add", (("n", 1), ("n", 0)))))
+    expect_program(sandbox, squared_plus_x, what="x0 ** 2 + x0 (Value.__pow__ should add into x0.grad with +=)")

@@ -1,8 +1,7 @@
 """M2: tanh and relu, values and local gradients (through each node's own _backward)."""
 import math
 
-from micrograde.expect import expect_close, expect_program
-from micrograde.exprgen import Op, Program
+from micrograde.expect import expect_close
 from micrograde.probes import names as probes
 
 
@@ -25,15 +24,17 @@ def test_tanh_does_not_overflow_for_large_inputs(sandbox):
         expect_close(answer["grad"], 0.0, f"gradient of tanh at {x}")
 
 
-def _scaled(kind, x):
-    """activation(x0) * 3: the activation's _backward gets an upstream gradient of 3, not 1."""
-    return Program(inputs=(x,), ops=(Op(kind, (("n", 0),)), Op("mul", (("n", 1), ("c", 3.0)))))
+def _upstream(sandbox, kind, x, grad=3.0):
+    """The gradient kind(x) passes down when its output's gradient is 3 (set directly, not through `*`)."""
+    return sandbox.call(probes.AUTOGRAD_UPSTREAM, f"Value({x}).{kind}() with out.grad = {grad}", kind=kind, x=x, grad=grad)
 
 
 def test_tanh_gradient_is_scaled_by_the_upstream_gradient(sandbox):
     for x in (0.5, -1.2):
-        expect_program(sandbox, _scaled("tanh", x), what=f"tanh(x0) * 3 at x0 = {x} (Value.tanh's _backward "
-                       "should multiply 1 - t**2 by out.grad)")
+        t = math.tanh(x)
+        expect_close(_upstream(sandbox, "tanh", x), 3.0 * (1 - t * t),
+                     f"x.grad after out = x.tanh() at x = {x}, out.grad = 3 and out._backward() "
+                     "(Value.tanh's _backward should multiply 1 - t**2 by out.grad)")
 
 
 def test_relu_value_and_gradient(sandbox):
@@ -50,5 +51,5 @@ def test_relu_passes_zero_gradient_at_zero(sandbox):
 
 
 def test_relu_gradient_is_scaled_by_the_upstream_gradient(sandbox):
-    expect_program(sandbox, _scaled("relu", 1.5), what="relu(x0) * 3 at x0 = 1.5 (Value.relu's _backward "
-                   "should multiply by out.grad)")
+    expect_close(_upstream(sandbox, "relu", 1.5), 3.0, "x.grad after out = x.relu() at x = 1.5, out.grad = 3 and "
+                 "out._backward() (Value.relu's _backward should multiply by out.grad)")

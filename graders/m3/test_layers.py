@@ -24,7 +24,7 @@ def test_layer_with_one_neuron_returns_a_value(sandbox, check_seed):
 
 
 def test_layer_parameters_in_neuron_order(sandbox, check_seed):
-    answer = _layer(sandbox, 4, check_seed)
+    answer = sandbox.call(probes.NN_LAYER_PARAMETERS, "Layer(3, 4).parameters()", nin=3, nout=4, seed=check_seed)
     assert answer["parameter_count"] == 16, f"Layer(3, 4) has 4 neurons of 3 weights + 1 bias = 16 parameters, not {answer['parameter_count']}"
     assert answer["parameters_in_neuron_order"], "Layer.parameters() should list each neuron's parameters, neuron by neuron"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import __version__, integrity, rubric
+from . import __version__, integrity, rubric, signatures
 from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
@@ -184,6 +184,11 @@ def warn(request):
 
 def _feedback(excinfo) -> tuple[str, str]:
     exc = excinfo.value
+    if isinstance(exc, SubmissionError) and signatures.hint(exc.type_name, exc.message):
+        # On the first line, the one a student reads: which signature the call expected.
+        first, _, rest = exc.feedback.partition("\n")
+        text = f"{first} ({signatures.hint(exc.type_name, exc.message)})"
+        return exc.status, f"{text}\n{rest}" if rest else text
     if isinstance(exc, (ProbeError, SubmissionError)):
         return exc.status, exc.feedback
     if isinstance(exc, AssertionError):

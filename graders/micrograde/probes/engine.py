@@ -35,6 +35,14 @@ def built(program):
     return build(program, Value)
 
 
+@probe(names.ENGINE_OPERATIONS)
+def operations(kinds):
+    """Which of these operation kinds the submission's Value has a method for."""
+    Value = value_class()
+    needed = {**DUNDER, **UNARY}
+    return [k for k in kinds if getattr(Value, needed[k], None) is not None]
+
+
 @probe(names.ENGINE_CONSTRUCT)
 def construct(data):
     v = value_class()(data)

@@ -1,11 +1,20 @@
 """Turning what the submission hands back into plain data, and walking its graph."""
+import numbers
+
 from .lookup import children
 
 
 def plain(x):
-    """A number as a float; anything else as the name of its type, for the grader to report."""
-    if type(x) in (float, int, bool):
-        return float(x)
+    """A number as a float; anything else as the name of its type, for the grader to report.
+
+    Any real number counts (numpy.float64, numpy.float32, Fraction, ...): the contract asks
+    for numbers, and `float()` of a numbers.Real is its value. A Value is not one.
+    """
+    if isinstance(x, numbers.Real):
+        try:
+            return float(x)
+        except Exception:  # a hostile __float__: not a number we can use
+            pass
     return f"<{type(x).__name__}>"
 
 

@@ -30,24 +30,25 @@ def _layers(params, nin, nouts):
         fan_in = nout
 
 
-def forward(params, nin, nouts, x, activation="tanh"):
-    """Outputs of every layer for one input, the input first."""
-    act = ACTIVATIONS[activation][0]
+def forward(params, nin, nouts, x, activation="tanh", output="linear"):
+    """Outputs of every layer for one input, the input first. `output`: the last layer's
+    activation (linear in the contract; the lecture's MLP activates it too)."""
+    act, out_act = ACTIVATIONS[activation][0], ACTIVATIONS[output][0]
     layers = list(_layers(params, nin, nouts))
     outs = [list(x)]
     for depth, (weights, biases) in enumerate(layers):
         last = depth == len(layers) - 1
         zs = [sum(w * v for w, v in zip(ws, outs[-1])) + b for ws, b in zip(weights, biases)]
-        outs.append(zs if last else [act(z) for z in zs])
+        outs.append([(out_act if last else act)(z) for z in zs])
     return outs
 
 
-def predict(params, nin, nouts, x, activation="tanh") -> float:
-    return forward(params, nin, nouts, x, activation)[-1][0]
+def predict(params, nin, nouts, x, activation="tanh", output="linear") -> float:
+    return forward(params, nin, nouts, x, activation, output)[-1][0]
 
 
-def mse(params, nin, nouts, xs, ys, activation="tanh") -> float:
-    return sum((predict(params, nin, nouts, x, activation) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
+def mse(params, nin, nouts, xs, ys, activation="tanh", output="linear") -> float:
+    return sum((predict(params, nin, nouts, x, activation, output) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
 
 
 def mse_gradient(params, nin, nouts, xs, ys, activation="tanh") -> list[float]:
