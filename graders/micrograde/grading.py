@@ -18,6 +18,7 @@ from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .options import limit_flags
 from .report import load_report, write_report
+from .layout.discover import load_override
 from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import KIT_ROOT
 from .worker import processes
@@ -56,11 +57,12 @@ def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_p
 
 
 def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED, limits=None,
-          output=None, integrity_policy: str = "report") -> dict:
+          output=None, integrity_policy: str = "report", layout=None) -> dict:
     """Grade one submission folder; always write a schema-valid report and return it.
 
     `output` is where pytest's terminal output goes (None: this process's stdout).
     `integrity_policy`: "report" (findings shown, score unchanged) or "zero" (flagged: 0).
+    `layout`: an instructor's layout file (contract name -> "path.py[:Name]"), checked here.
     Raises UsageError (NotASubmission) for bad arguments, KitError for a fault of the kit; a submission that
     crashes, hangs or kills the grading process still gets its (fail-closed) report.
     """
@@ -70,6 +72,11 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     if integrity_policy not in INTEGRITY_POLICIES:
         raise UsageError(f"--integrity must be one of {', '.join(INTEGRITY_POLICIES)}, not {integrity_policy!r}")
     limits = limits if isinstance(limits, Limits) else Limits.from_dict(limits)
+    layout_args = []
+    if layout is not None:
+        layout = Path(layout).resolve()
+        load_override(layout)  # a bad layout file is the caller's error, said before grading starts
+        layout_args = [f"--layout={layout}"]
     report_path = Path(report_path).resolve()
     # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
     # files), removed below even when the grading process was killed before its own clean-up.
@@ -80,7 +87,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     # line, which any process may read in /proc. Option values joined with "=" so that no
     # path can be taken for a test path.
     secrets = children.secret_arguments(scratch, [f"--submission={submission}", f"--report={report_path}",
-                                                  f"--seed={seed}"])
+                                                  f"--seed={seed}", *layout_args])
     # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
     cmd = [*children.pytest_command(), "-p", "micrograde.pytest_options",
            "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),

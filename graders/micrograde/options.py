@@ -1,5 +1,5 @@
 """The options `micrograde grade`, `micrograde batch` and the pytest plugin share, each
-defined once: one flag per field of `Limits`, and the integrity policy.
+defined once: one flag per field of `Limits`, the integrity policy and the layout file.
 
 `add` is argparse's `add_argument` or pytest's `addoption` (they take the same
 arguments), so the two command lines cannot drift apart. Part of the core: it imports
@@ -44,3 +44,9 @@ def add_integrity_option(add) -> None:
     add("--integrity", choices=INTEGRITY_POLICIES, default="report",
         help="report: integrity findings are listed and the score is unchanged (default); "
              "zero: a submission with findings scores 0")
+
+
+def add_layout_option(add) -> None:
+    add("--layout", default=None, metavar="FILE",
+        help="instructor's layout file: a JSON object from contract names to 'path.py[:Name]' "
+             "(for a course whose files or names differ)")

@@ -14,7 +14,7 @@ graders/conftest.py alone.
 from pathlib import Path
 
 from .grading import DEFAULT_SEED
-from .options import add_integrity_option, add_limit_options
+from .options import add_integrity_option, add_layout_option, add_limit_options
 from .spec import KIT_ROOT
 
 GRADERS = KIT_ROOT / "graders"
@@ -41,9 +41,7 @@ def pytest_addoption(parser, pluginmanager):
     group.addoption("--submission", default=str(KIT_ROOT / "student_template"),
                     help="folder that contains the micrograd/ package (default: student_template/)")
     group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
-    group.addoption("--layout", default=None, metavar="FILE",
-                    help="instructor's layout file: JSON mapping contract names to 'path.py[:Name]' "
-                         "where a course's names or files differ")
+    add_layout_option(group.addoption)
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
     add_integrity_option(group.addoption)
     add_limit_options(group.addoption)

@@ -6,7 +6,7 @@ from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
 from ..similarity import DEFAULT_THRESHOLD as DEFAULT_SIMILARITY
 from ..errors import UsageError
-from ..options import LIMITS_GROUP, add_integrity_option, add_limit_options, limit_flags, limits_from
+from ..options import LIMITS_GROUP, add_integrity_option, add_layout_option, add_limit_options, limit_flags, limits_from
 
 
 def register(subparsers) -> None:
@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="T",
                    help="similarity score (0 to 1) from which a pair is flagged in the dashboard "
                         f"(default {DEFAULT_SIMILARITY})")
+    add_layout_option(p.add_argument)
     add_integrity_option(p.add_argument)
     add_limit_options(p.add_argument_group(LIMITS_GROUP).add_argument)
     p.set_defaults(func=run)
@@ -38,6 +39,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..batch.runner import run_batch
+    from ..layout.discover import load_override
     from ..report.text import terminal
 
     if args.jobs is not None and args.jobs < 1:
@@ -51,8 +53,14 @@ def run(args) -> int:
         raise UsageError(f"--out {out} is a file: give a folder for the reports and gradebook")
     if args.similarity_threshold is not None and not 0 <= args.similarity_threshold <= 1:
         raise UsageError(f"--similarity-threshold must be between 0 and 1, not {args.similarity_threshold}")
+    # One layout file for the whole batch: checked once here, passed to every grading.
+    layout_args = []
+    if args.layout:
+        load_override(args.layout)
+        layout_args = [f"--layout={Path(args.layout).resolve()}"]
+    limit_args = [*limit_flags(limits_from(lambda dest: getattr(args, dest))), *layout_args]
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
-                       progress=not args.no_progress, limit_args=limit_flags(limits_from(lambda dest: getattr(args, dest))),
+                       progress=not args.no_progress, limit_args=limit_args,
                        integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold,
                        scheduler=args.scheduler)
     print(result.summary_text)

@@ -163,7 +163,7 @@ def _candidates(member: Member, sources: list[Source], names=None) -> list[Candi
     return found
 
 
-def _load_override(path) -> dict:
+def load_override(path) -> dict:
     """{member key: (relative file, name or None)} from an instructor's JSON layout file."""
     try:
         raw = json.loads(Path(path).read_text())
@@ -188,7 +188,7 @@ def discover(root, override=None) -> Layout:
     """The layout of the submission in folder `root`; `override` is an instructor's layout file."""
     root = Path(root)
     layout = Layout(override=str(override) if override else "")
-    overrides = _load_override(override) if override else {}
+    overrides = load_override(override) if override else {}
     files, layout.skipped_folders = source_files(root)
     layout.searched = files
     sources = _read_sources(root, files, layout)
