@@ -96,6 +96,17 @@ def notebook(dest: Path) -> Path:
     return dest
 
 
+def single_script(dest: Path) -> Path:
+    """Everything in one backprop.py that also trains and plots when run (no main guard)."""
+    parts = ["import math\nimport random\n\nimport matplotlib.pyplot as plt\n"]
+    parts += [_strip_imports(_module(name)) for name in ("engine", "gradcheck", "viz", "nn", "losses", "optim", "train")]
+    parts.append("xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5]]\nys = [1.0, -1.0]\nmodel = MLP(3, [4, 4, 1])\n"
+                 "history = train(model, xs, ys, epochs=200)\nplt.plot(history)\nplt.show()\n")
+    dest.mkdir(parents=True)
+    (dest / "backprop.py").write_text("\n\n".join(parts))
+    return dest
+
+
 def numpy_scalars(dest: Path) -> Path:
     """A correct engine that keeps numpy scalars in .data and computes tanh with np.tanh."""
     shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__"))
@@ -142,7 +153,7 @@ def with_virtualenv(dest: Path) -> Path:
 
 
 BUILDERS = {"flat_modules": flat_modules, "renamed_package": renamed_package, "nested_folder": nested_folder,
-            "notebook": notebook, "numpy_scalars": numpy_scalars, "broken_init": broken_init,
+            "notebook": notebook, "single_script": single_script, "numpy_scalars": numpy_scalars, "broken_init": broken_init,
             "two_values": two_values, "with_virtualenv": with_virtualenv}
 # Written out by hand (tests/layouts/<name>/): the original micrograd and the lecture's engine.
 FIXED = {"karpathy": HERE / "karpathy", "tanh_only": HERE / "tanh_only"}

@@ -166,7 +166,7 @@ def test_a_notebook_contributes_its_definitions_and_lists_what_it_skipped(tmp_pa
     entry = layout.names["engine.Value"]
     assert (entry["file"], entry["cell"], entry["line"]) == ("lecture.ipynb", 4, 1)  # the later definition wins
     assert entry["module"] == "_micrograde_nb_lecture"
-    [book] = layout.notebooks
+    [book] = layout.definitions_only
     assert [(s["cell"], s["why"]) for s in book["skipped"]] == [
         (1, "shell or magic line"), (1, "shell or magic line"), (3, "not a definition"), (3, "not a definition"),
         (5, "not a definition"), (6, "cell magic")]
@@ -196,3 +196,28 @@ def test_discovery_is_deterministic(tmp_path):
     first = discover(tmp_path).report()
     assert first == discover(tmp_path).report()
     assert first["names"]["engine.Value"]["file"] == "c.py"
+
+
+def test_a_script_nobody_imports_is_read_for_its_definitions_only(tmp_path):
+    script = VALUE + "\nimport matplotlib.pyplot as plt\nx = Value(2.0)\nfor k in range(100):\n    x.backward()\nplt.show()\n"
+    write(tmp_path, {"backprop.py": script})
+    layout = discover(tmp_path)
+    assert where(layout, "engine.Value") == ("backprop.py", 1, "_micrograde_py_backprop")
+    [entry] = layout.definitions_only
+    assert [s["code"] for s in entry["skipped"]] == ["x = Value(2.0)", "for k in range(100):", "plt.show()"]
+    assert "for k in range" not in layout.generated["_micrograde_py_backprop.py"]
+
+
+def test_a_module_that_others_import_or_that_only_defines_is_imported_as_it_is(tmp_path):
+    demo = VALUE + "\nprint(Value(1.0).data)\n"
+    write(tmp_path, {"engine.py": demo, "nn.py": NN.format(imp="from engine import Value"),
+                     "guarded.py": "def train(m):\n    return []\n\nif __name__ == '__main__':\n    train(None)\n"})
+    layout = discover(tmp_path)
+    assert where(layout, "engine.Value")[2] == "engine"
+    assert where(layout, "train.train")[2] == "guarded"
+    assert not layout.definitions_only
+
+
+def test_a_file_whose_name_cannot_be_imported_is_still_graded(tmp_path):
+    write(tmp_path, {"micrograd-engine.py": VALUE})
+    assert where(discover(tmp_path), "engine.Value") == ("micrograd-engine.py", 1, "_micrograde_py_micrograd_engine")

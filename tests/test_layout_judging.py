@@ -67,7 +67,7 @@ def test_the_terminal_layout_names_file_line_cell_and_what_was_looked_for():
     layout = {"searched_count": 2, "names": {
         "engine.Value": {"found": True, "file": "lab.ipynb", "line": 3, "cell": 4, "module": "m", "name": "Scalar"},
         "viz.draw_dot": {"found": False, "looked_for": ["draw_dot", "draw_graph"], "looked_in": "2 files"}},
-        "notebooks": [{"file": "lab.ipynb", "module": "m", "skipped_count": 1,
+        "definitions_only": [{"file": "lab.ipynb", "module": "m", "skipped_count": 1,
                        "skipped": [{"cell": 5, "line": 1, "code": "plt.plot(h)", "why": "not a definition"}]}]}
     lines = layout_lines(layout)
     assert lines[1].split() == ["engine.Value", "lab.ipynb", "cell", "4,", "line", "3", "(spelled", "Scalar)"]

@@ -12,8 +12,8 @@ import pytest
 import corpus
 import layouts
 
-FULL_MARKS = ("flat_modules", "renamed_package", "nested_folder", "notebook", "numpy_scalars", "two_values",
-              "with_virtualenv")
+FULL_MARKS = ("flat_modules", "renamed_package", "nested_folder", "notebook", "single_script", "numpy_scalars",
+              "two_values", "with_virtualenv")
 KINDS = FULL_MARKS + ("karpathy", "tanh_only", "broken_init")
 
 
@@ -59,7 +59,7 @@ def test_a_notebook_is_graded_from_its_definitions_and_the_report_lists_what_was
     layout = graded("notebook")["layout"]
     value = layout["names"]["engine.Value"]
     assert value["file"] == "micrograd_lecture.ipynb" and value["cell"] == 4
-    [book] = layout["notebooks"]
+    [book] = layout["definitions_only"]
     skipped = " | ".join(s["code"] for s in book["skipped"])
     for statement in ("!pip install graphviz", "%matplotlib inline", "plt.plot(xs, f(xs))", "for k in range(20):",
                       "%%time", "draw_dot(c)"):

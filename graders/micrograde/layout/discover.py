@@ -45,7 +45,11 @@ class Source:
     module: str          # dotted name under root
     definitions: dict
     imports: set         # absolute names this file imports (relative ones resolved)
-    notebook: nb.Extract | None = None
+    extract: nb.Extract | None = None  # a notebook's or a script's definitions, made into a module
+
+
+    def is_notebook(self) -> bool:
+        return self.path.endswith(".ipynb")
 
 
 @dataclass
@@ -59,15 +63,16 @@ class Candidate:
     importers: int = 0
 
     def where(self) -> str:
-        if self.source.notebook is not None:
-            cell, line = self.source.notebook.lines.get(self.line, (0, 0))
-            return f"{self.source.path} (cell {cell}, line {line})"
+        if self.source.extract is not None:
+            cell, line = self.source.extract.lines.get(self.line, (0, 0))
+            return f"{self.source.path} (cell {cell}, line {line})" if self.source.is_notebook() else \
+                f"{self.source.path}:{line}"
         return f"{self.source.path}:{self.line}"
 
     def rank(self) -> tuple:
         canonical = self.source.module == f"{spec.load_contract()['package']}.{self.member.module}"
         return (-self.importers, -len(self.methods & self.member.methods), self.kind != self.member.kind,
-                self.attr != self.member.name, self.source.notebook is not None, not canonical,
+                self.attr != self.member.name, self.source.is_notebook(), not canonical,
                 self.source.path.count("/"), self.source.path)
 
 
@@ -78,7 +83,7 @@ class Layout:
     imports: dict = field(default_factory=dict)     # key -> {"module", "attr"} (or {"missing": why}) for the worker
     paths: list = field(default_factory=list)       # folders (relative) to put on the worker's sys.path
     generated: dict = field(default_factory=dict)   # relative path -> module source written into the copy
-    notebooks: list = field(default_factory=list)
+    definitions_only: list = field(default_factory=list)  # notebooks and scripts: what was not run
     searched: list = field(default_factory=list)
     skipped_folders: dict = field(default_factory=dict)
     unreadable: dict = field(default_factory=dict)
@@ -91,8 +96,8 @@ class Layout:
         section = {"rule": RULE, "names": self.names, "searched": self.searched[:MAX_LISTED_FILES],
                    "searched_count": len(self.searched),
                    "skipped_folders": [f"{path} ({why})" for path, why in sorted(self.skipped_folders.items())]}
-        if self.notebooks:
-            section["notebooks"] = self.notebooks
+        if self.definitions_only:
+            section["definitions_only"] = self.definitions_only
         if self.unreadable:
             section["unreadable"] = [f"{path}: {why}" for path, why in sorted(self.unreadable.items())]
         if self.override:
@@ -130,8 +135,7 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
         extract = texts[rel]
         if extract is not None:
             folder = str(PurePosixPath(rel).parent)
-            module = nb.module_name(PurePosixPath(rel).stem)
-            source = Source(rel, folder, module, result.definitions, set(result.imports), extract)
+            source = Source(rel, folder, nb.module_name(rel), result.definitions, set(result.imports), extract)
         else:
             level = max((lvl for lvl, _, _ in result.relative), default=0)
             folder, module = import_name(rel, packages, imports, level)
@@ -142,7 +146,22 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
                 source.imports.add(base)
                 source.imports.update(f"{base}.{n}" for n in names if n != "*")
         sources.append(source)
-    return sources
+    return [_definitions_only(root, s, sources, scans[s.path]) for s in sources]
+
+
+def _definitions_only(root: Path, source: Source, sources: list, result) -> Source:
+    """A script nobody imports (`backprop.py` that trains and plots when run) is read like
+    a notebook, its definitions only: importing it must not run (or hang on) its demo.
+    So is a file whose name cannot be imported (`micrograd-engine.py`)."""
+    imported = any(i == source.module or i.startswith(source.module + ".")
+                   for other in sources if other is not source for i in other.imports)
+    importable = all(part.isidentifier() for part in source.module.split("."))  # not my-engine.py
+    if source.extract is not None or (importable and (not result.script or result.relative or imported)):
+        return source
+    extract = nb.definitions([(root / source.path).read_text(encoding="utf-8", errors="replace")])
+    again = scan(extract.source, source.path)
+    return Source(source.path, str(PurePosixPath(source.path).parent), nb.module_name(source.path),
+                  again.definitions, again.imports, extract)
 
 
 def _importers(module: str, attr: str, sources: list[Source], own: Source) -> int:
@@ -212,8 +231,10 @@ def discover(root, override=None) -> Layout:
         best = chosen[0]
         entry = {"found": True, "file": best.source.path, "line": best.line, "module": best.source.module,
                  "name": best.attr}
-        if best.source.notebook is not None:
-            entry["line"], entry["cell"] = best.source.notebook.lines.get(best.line, (0, 0))[::-1]
+        if best.source.extract is not None:
+            cell, entry["line"] = best.source.extract.lines.get(best.line, (0, 0))
+            if best.source.is_notebook():
+                entry["cell"] = cell
         if len(chosen) > 1:
             entry["also_found"] = [c.where() for c in chosen[1:]]
         if member.key in overrides:
@@ -223,10 +244,10 @@ def discover(root, override=None) -> Layout:
         if best.source.root not in layout.paths:
             layout.paths.append(best.source.root)
     for source in sources:
-        if source.notebook is not None:
+        if source.extract is not None:
             generated = str(PurePosixPath(source.root) / f"{source.module}.py")
-            layout.generated[generated] = source.notebook.source
-            layout.notebooks.append({"file": source.path, "module": source.module,
-                                     "skipped": source.notebook.skipped[:200],
-                                     "skipped_count": len(source.notebook.skipped)})
+            layout.generated[generated] = source.extract.source
+            layout.definitions_only.append({"file": source.path, "module": source.module,
+                                            "skipped": source.extract.skipped[:200],
+                                            "skipped_count": len(source.extract.skipped)})
     return layout

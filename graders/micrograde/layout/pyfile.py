@@ -16,6 +16,7 @@ class Scan:
     definitions: dict = field(default_factory=dict)  # name -> Definition; the last one wins, as when run
     imports: set = field(default_factory=set)        # absolute modules, "a.b" (and "a.b.c" for from a.b import c)
     relative: list = field(default_factory=list)     # (level, module or "", [names]) of relative imports
+    script: bool = False                              # does work when imported (a training run, a plot)
     error: str = ""                                   # why the file could not be parsed
 
 
@@ -57,6 +58,32 @@ def top_level(body):
                                  + [s for h in node.handlers for s in h.body])
 
 
+def _calls(node, names=None) -> bool:
+    """Calls anything (or, given `names`, one of them), lambdas aside."""
+    if isinstance(node, ast.Lambda):
+        return False
+    if isinstance(node, ast.Call) and (names is None or (isinstance(node.func, ast.Name) and node.func.id in names)):
+        return True
+    return any(_calls(child, names) for child in ast.iter_child_nodes(node))
+
+
+def sets_path(node) -> bool:
+    """`sys.path.append(...)` and the like: what the file's own imports depend on."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+        and ast.unparse(node.value.func).startswith("sys.path.")
+
+
+def _does_work(node, defined) -> bool:
+    """A statement run at import that is a use of the code, not a definition of it."""
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+        return True
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Call) and not sets_path(node)
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        return _calls(node.value, defined)
+    return False
+
+
 def _methods(cls: ast.ClassDef, classes: dict, seen=()) -> frozenset:
     own = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not is_stub(n)}
     # Class attributes bound to a function (`__radd__ = __add__`) are methods too.
@@ -90,6 +117,8 @@ def scan(source: str, filename: str = "<submission>") -> Scan:
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     result.definitions[t.id] = Definition(t.id, target.kind, node.lineno, target.methods)
+    defined = set(result.definitions)
+    result.script = any(_does_work(node, defined) for node in top_level(tree.body))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             result.imports.update(alias.name for alias in node.names)

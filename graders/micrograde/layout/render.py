@@ -19,16 +19,17 @@ def _where(entry: dict) -> str:
 
 
 def layout_lines(layout: dict) -> list[str]:
-    """Where each contract name was found (or not), and what a notebook had skipped."""
+    """Where each contract name was found (or not), and what notebooks and scripts had skipped."""
     width = max(len(k) for k in layout["names"]) if layout["names"] else 0
     lines = [f"micrograde: where your code was found ({layout['searched_count']} files read):"]
     for key, entry in layout["names"].items():
         short = key.split(".", 1)[1]
         spelled = "" if not entry["found"] or entry["name"] == short else f" (spelled {entry['name']})"
         lines.append(f"  {key:<{width}}  {_where(entry)}{spelled}")
-    for book in layout.get("notebooks", []):
+    for book in layout.get("definitions_only", []):
         if book["skipped_count"]:
-            shown = "; ".join(f"cell {s['cell']}: {s['code']}" for s in book["skipped"][:MAX_SKIPPED_SHOWN])
+            where = "cell {cell}" if book["file"].endswith(".ipynb") else "line {line}"
+            shown = "; ".join(f"{where.format(**s)}: {s['code']}" for s in book["skipped"][:MAX_SKIPPED_SHOWN])
             lines.append(f"  {book['file']}: {book['skipped_count']} statements not run (only definitions are "
                          f"graded), e.g. {shown}")
     for why in layout.get("unreadable", [])[:5]:
