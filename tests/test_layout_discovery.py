@@ -157,7 +157,7 @@ def test_a_notebook_contributes_its_definitions_and_lists_what_it_skipped(tmp_pa
     _notebook(tmp_path / "lecture.ipynb", [
         "!pip install graphviz\n%matplotlib inline\nimport math\nimport torch",
         "class Value:\n    def __init__(self, data):\n        self.data = data",
-        "h = 0.0001\nx = Value(2.0)\nprint(x.data)",
+        "h = 0.0001\nx = Value(2.0)\ny = x * 2\nprint(x.data)\nACT = {'tanh': lambda v: v.tanh(), 'eps': -1e-8}",
         VALUE,
         "for k in range(20):\n    pass",
         "%%time\nx = 1",
@@ -169,11 +169,13 @@ def test_a_notebook_contributes_its_definitions_and_lists_what_it_skipped(tmp_pa
     [book] = layout.definitions_only
     assert [(s["cell"], s["why"]) for s in book["skipped"]] == [
         (1, "shell or magic line"), (1, "shell or magic line"), (3, "not a definition"), (3, "not a definition"),
+        (3, "not a definition"),
         (5, "not a definition"), (6, "cell magic")]
     source = layout.generated["_micrograde_nb_lecture.py"]
     namespace = {}
     exec(compile(source, "generated", "exec"), namespace)  # the kit's own generated text, not submission code run
-    assert namespace["h"] == 0.0001 and "x" not in namespace and "Value" in namespace
+    assert namespace["h"] == 0.0001 and "x" not in namespace and "y" not in namespace and "Value" in namespace
+    assert namespace["ACT"]["eps"] == -1e-8
 
 
 def test_an_instructor_layout_file_overrides_the_choice(tmp_path):
@@ -221,3 +223,13 @@ def test_a_module_that_others_import_or_that_only_defines_is_imported_as_it_is(t
 def test_a_file_whose_name_cannot_be_imported_is_still_graded(tmp_path):
     write(tmp_path, {"micrograd-engine.py": VALUE})
     assert where(discover(tmp_path), "engine.Value") == ("micrograd-engine.py", 1, "_micrograde_py_micrograd_engine")
+
+
+def test_modules_that_import_each_other_by_bare_name_keep_that_name(tmp_path):
+    # main.py calls the folder a package; the code inside imports its neighbours flatly.
+    write(tmp_path, {"core/engine.py": VALUE, "core/nn.py": NN.format(imp="from engine import Value"),
+                     "main.py": "from core.nn import MLP\n"})
+    layout = discover(tmp_path)
+    assert where(layout, "engine.Value") == ("core/engine.py", 1, "engine")
+    assert where(layout, "nn.MLP") == ("core/nn.py", 8, "nn")
+    assert layout.paths == ["core"]

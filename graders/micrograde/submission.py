@@ -54,10 +54,6 @@ def sha256(root) -> str:
     return digest.hexdigest()
 
 
-def has_package(root) -> bool:
-    return (Path(root) / "micrograd").is_dir()
-
-
 def copy(root, dest) -> None:
     root, dest = Path(root), Path(dest)
     dest.mkdir(parents=True)

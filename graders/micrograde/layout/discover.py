@@ -1,5 +1,6 @@
 """Finding every contract name in a submission, and choosing between competing definitions."""
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -130,6 +131,11 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
             layout.unreadable[rel] = scans[rel].error
     packages = {str(PurePosixPath(rel).parent) for rel in files if PurePosixPath(rel).name == "__init__.py"}
     imports = set().union(*(s.imports for s in scans.values())) if scans else set()
+    # Folders whose files import each other by bare name (`from engine import Value`).
+    present = set(files)
+    flat = {str(PurePosixPath(rel).parent) for rel, result in scans.items() for name in result.imports
+            if name.split(".")[0] not in sys.stdlib_module_names
+            and str(PurePosixPath(rel).parent / f"{name.split('.')[0]}.py") in present}
     sources = []
     for rel, result in scans.items():
         extract = texts[rel]
@@ -138,7 +144,8 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
             source = Source(rel, folder, nb.module_name(rel), result.definitions, set(result.imports), extract)
         else:
             level = max((lvl for lvl, _, _ in result.relative), default=0)
-            folder, module = import_name(rel, packages, imports, level)
+            here = PurePosixPath(rel)
+            folder, module = import_name(rel, packages, imports, level, str(here.parent) in flat)
             source = Source(rel, folder, module, result.definitions, set(result.imports))
             is_package = PurePosixPath(rel).name == "__init__.py"
             for lvl, target, names in result.relative:

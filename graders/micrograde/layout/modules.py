@@ -21,15 +21,20 @@ def _used(chain: list[str], imports: set) -> bool:
     return any(i == package or i.startswith(package + ".") or package.startswith(i + ".") for i in imports)
 
 
-def import_name(rel: str, packages: set, imports: set, relative_level: int = 0) -> tuple[str, str]:
+def import_name(rel: str, packages: set, imports: set, relative_level: int = 0,
+                flat: bool = False) -> tuple[str, str]:
     """(root folder, dotted module name) for the file at `rel` (POSIX, relative to the submission).
 
     `packages` are the folders holding an `__init__.py`; `imports` every absolute module
-    name the submission's files import.
+    name the submission's files import. `flat`: the files of this folder import each other
+    by bare name (`from engine import Value` in core/nn.py), so the folder must be the root
+    whatever other files call the package: that is the name under which the code works.
     """
     path = PurePosixPath(rel)
     dirs = list(path.parent.parts)
     stem = path.stem
+    if flat and relative_level == 0 and stem != "__init__":
+        return "/".join(dirs) or ".", stem
     if stem == "__init__":
         if not dirs:
             return ".", ""

@@ -38,22 +38,27 @@ def module_name(path: str) -> str:
     return f"_micrograde_{'nb' if suffix == 'ipynb' else 'py'}_" + _MODULE_CHARS.sub("_", stem)
 
 
-def _calls_outside_lambdas(node) -> bool:
-    if isinstance(node, ast.Lambda):
-        return False
-    if isinstance(node, ast.Call):
+def _computes_nothing(value) -> bool:
+    """A literal, a name, a lambda, or a list/tuple/dict/set made only of those."""
+    if isinstance(value, (ast.Constant, ast.Name, ast.Lambda)):
         return True
-    return any(_calls_outside_lambdas(child) for child in ast.iter_child_nodes(node))
+    if isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant):  # -1e-6
+        return True
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return all(_computes_nothing(v) for v in value.elts)
+    if isinstance(value, ast.Dict):
+        return all(k is None or _computes_nothing(k) for k in value.keys) and all(map(_computes_nothing, value.values))
+    return False
 
 
 def _constant(node) -> bool:
     """An assignment that computes nothing: a literal (`h = 1e-6`), one name to another
     (`Scalar = Value`), a lambda or a table of them (`ACT = {'relu': lambda v: v.relu()}`).
-    Anything that calls (`model = MLP(3, [4, 1])`, `xs = np.arange(...)`) is skipped."""
+    Anything that computes (`model = MLP(3, [4, 1])`, `c = a * b`) is skipped."""
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
         return False
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return all(isinstance(t, ast.Name) for t in targets) and not _calls_outside_lambdas(node.value)
+    return all(isinstance(t, ast.Name) for t in targets) and _computes_nothing(node.value)
 
 
 def _clean(cell_source: str) -> tuple[list[str], list[tuple[int, str]]]:

@@ -40,17 +40,24 @@ def _in_submission(mod) -> bool:
 
 
 def _import_failure(dotted: str, exc: BaseException) -> dict:
-    """One description of a failed import, the same for every check that needs the module:
-    what was raised, and where in the submission (the innermost of its own frames)."""
+    """One description of a failed import: what was raised, and where in the submission (its
+    innermost own frame, or the line a SyntaxError names). It names the cause, not the module
+    asked for, so every check that needs any module behind that line gets the same words."""
     error = describe(exc)
+    root = _state["submission"].rstrip(os.sep) + os.sep
     where = ""
-    frames = [line for line in error["traceback"] if line.startswith("  File ")]
-    if frames:
-        where = " at " + frames[-1].strip().replace('File "', "").replace('", line', ", line")
-        where = where.split(", in ")[0]
-    cause = f"{error['type']}: {error['message']}" if error["message"] else error["type"]
+    if isinstance(exc, SyntaxError) and isinstance(exc.filename, str) and exc.filename.startswith(root):
+        where = f"{exc.filename[len(root):]}, line {exc.lineno}"
+    else:
+        lines = error["traceback"]
+        frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+        if frames:
+            last = frames[-1]
+            where = lines[last].strip()[len('File "'):].replace('", line', ", line").rsplit(", in ", 1)[0]
+            if last + 1 < len(lines) and not lines[last + 1].startswith("  File "):
+                where += f": {lines[last + 1].strip()}"
     return {"type": error["type"], "traceback": [],
-            "message": f"importing {dotted} failed{where}: {cause} (every check that needs {dotted} fails with it)"}
+            "message": f"{error['message']} (raised while importing {where or dotted})"}
 
 
 def import_module(dotted: str):
