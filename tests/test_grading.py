@@ -25,6 +25,7 @@ def test_reference_gets_full_marks_in_every_check(reference_report):
     assert reference_report["status"] == "complete"
     assert [t["name"] for t in reference_report["tests"] if t["status"] != "passed"] == []
     assert reference_report["score"] == reference_report["max_score"] == sum(p for _, _, p in rubric.checks())
+    assert reference_report["integrity"] == [] and reference_report["integrity_policy"] == "report"
 
 
 def test_report_lists_every_rubric_check_with_its_points(reference_report):
@@ -46,6 +47,7 @@ def test_empty_template_scores_zero_and_points_at_the_first_stub(tmp_path):
     report = grade(TEMPLATE, tmp_path / "report.json")
     validate_report(report)
     assert report["score"] == 0 and report["max_score"] > 0
+    assert report["integrity"] == []  # stubs that fail are no contradiction
     first = report["tests"][0]
     assert first["status"] == "missing"
     assert "M1" in first["feedback"] and "Value.__init__" in first["feedback"]
