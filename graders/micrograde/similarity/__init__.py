@@ -24,7 +24,7 @@ from ..errors import SimilarityFailed, SimilarityUnavailable
 K = 40
 WINDOW = 20
 # Measured by tests/test_similarity.py: a renamed, re-commented copy of the reference
-# scores about 0.9 against it; independently written correct solutions about 0.25 at most.
+# scores about 0.98 against it; independently written correct solutions stay below 0.4.
 DEFAULT_THRESHOLD = 0.5
 MAX_PASSAGE_LINES = 80
 COLUMNS = ["a", "b", "score", "shared_fingerprints", "a_lines", "b_lines"]
