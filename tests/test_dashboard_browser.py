@@ -41,7 +41,9 @@ def batch(tmp_path_factory):
     engine.write_text(engine.read_text().replace(ACCUMULATE, ACCUMULATE.replace("+=", "=")))
     engine = shutil.copytree(KARPATHY, src / "mallory") / "micrograd" / "engine.py"
     assert engine.read_text().count(REPR) == 1
-    engine.write_text(f"print({MARKUP!r})\n" + engine.read_text().replace(REPR, f"return {MARKUP!r}"))
+    # ...and a construct the integrity scan flags (frame introspection), harmless here
+    engine.write_text(f"import sys\nprint({MARKUP!r}, sys._getframe(0).f_lineno)\n"
+                      + engine.read_text().replace(REPR, f"return {MARKUP!r}"))
     shutil.copytree(TEMPLATE, src / "template")
     (src / "broken.zip").write_bytes(b"PK\x03\x04 not a zip")
     out = root / "out"
@@ -151,6 +153,16 @@ def test_filter_by_name_and_milestone(browser, batch):
     Select(browser.find_element(By.NAME, "milestone")).select_by_value("m1")
     below = sorted(n for n, r in reports_of(batch).items() if r["milestones"]["m1"]["score"] < r["milestones"]["m1"]["max_score"])
     assert sorted(gradebook_names(browser)) == below and "buggy" in below and "reference" not in below
+
+
+def test_filter_by_integrity_findings(browser, batch):
+    from selenium.webdriver.common.by import By
+    open_index(browser, batch)
+    flagged = sorted(n for n, r in reports_of(batch).items() if r["integrity"])
+    assert flagged == ["mallory"]
+    browser.find_element(By.NAME, "integrity").click()
+    assert gradebook_names(browser) == flagged
+    assert browser.find_element(By.ID, "shown").text == "1"
 
 
 def test_a_submissions_page_opens_from_its_row_and_shows_its_lost_checks(browser, batch):
