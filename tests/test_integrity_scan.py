@@ -78,6 +78,7 @@ def draw_dot(root, fmt="svg"):
     dot.node(name=str(id(root)), label="{ %s | data %.4f | grad %.4f }" % (root.label, root.data, root.grad),
              shape="record")
     dot.node(name="op", label="/")
+    dot.attr(label="hypothesis")  # a word, not the library
     return dot
 
 

@@ -131,7 +131,8 @@ ATTR_FUNCTIONS = {"builtins.getattr", "builtins.setattr", "builtins.delattr", "b
                   "object.__getattribute__", "object.__setattr__", "type.__getattribute__", "type.__setattr__"}
 SPECIAL_FILES = re.compile(r"^/(proc|sys)(/|$)|^/dev/(fd|mem|kmem|shm|mqueue)(/|$)")
 ABSOLUTE = re.compile(r"^(/[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]*)*|~[/\\].*|[A-Za-z]:[\\/].*)$")
-KIT_MODULE = re.compile(r"^(micrograde|_?pytest|hypothesis|pluggy|xdist)(\.[A-Za-z_]\w*)*$")
+# The kit by name, or a submodule of pytest or hypothesis ("hypothesis" alone is an English word).
+KIT_MODULE = re.compile(r"^(micrograde|_pytest)(\.[A-Za-z_]\w*)*$|^(pytest|hypothesis|pluggy|xdist)(\.[A-Za-z_]\w*)+$")
 MODULE_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 # Module names too common as plain words to be findings when they appear alone in a string.
 GENERIC_WORDS = {"code", "sh", "http", "imp", "concurrent", "signal", "requests", "xdist", "builtins"}
