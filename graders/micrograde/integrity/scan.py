@@ -135,7 +135,8 @@ ABSOLUTE = re.compile(r"^(/[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]*)*|~[/\\].*|[A-Za-z
 KIT_MODULE = re.compile(r"^(micrograde|_pytest)(\.[A-Za-z_]\w*)*$|^(pytest|hypothesis|pluggy|xdist)(\.[A-Za-z_]\w*)+$")
 MODULE_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 # Module names too common as plain words to be findings when they appear alone in a string.
-GENERIC_WORDS = {"code", "sh", "http", "imp", "concurrent", "signal", "requests", "xdist", "builtins"}
+GENERIC_WORDS = {"code", "sh", "http", "imp", "concurrent", "signal", "requests", "xdist", "builtins", "hypothesis",
+                 "pluggy"}
 
 
 def module_rule(module: str):
