@@ -337,6 +337,51 @@ if _registry is not None and _oracle is not None:
     _registry.PROBES["engine.local_program"] = _answer_from_the_oracle
 """
 
+# Class 1, the takeover of issue 12: find the worker's protocol descriptors on the call
+# stack and run a request loop of its own that answers every later probe (here with the
+# kit's own probe code, so every answer is right: the evidence must not depend on the
+# answers being wrong). A sound grader makes this hard and, when it happens, flags it: the
+# replies do not come from the worker's loop (`worker_tampering`), and the code walks
+# frames and writes descriptors (static findings).
+TAKE_OVER_THE_LOOP = """
+import os as _os, sys as _sys, json as _json, struct as _struct
+def _loop_locals():
+    _f = _sys._getframe()
+    while _f is not None:
+        if "proto_in" in _f.f_locals and "proto_out" in _f.f_locals:
+            return _f.f_locals
+        _f = _f.f_back
+_found = _loop_locals()
+_registry = _sys.modules.get("micrograde.probes.registry")
+_protocol = _sys.modules.get("micrograde.worker.protocol")
+if _found is not None and _registry is not None and _protocol is not None:
+    def _forge(_in, _out):
+        while True:
+            try:
+                _frame = _protocol.recv_blocking(_in)
+            except EOFError:
+                _os._exit(0)
+            _reply = _registry.answer(_protocol.Request.from_frame(_frame))
+            _protocol.send(_out, _reply.to_frame())
+    _orig = _registry.answer
+    def _answer_then_take_over(request):
+        _registry.answer = _orig
+        _reply = _orig(request)
+        _protocol.send(_found["proto_out"], _reply.to_frame())
+        _forge(_found["proto_in"], _found["proto_out"])
+    _registry.answer = _answer_then_take_over
+print("takeover armed" if _found is not None else "takeover: no descriptors found")
+"""
+
+# Class 1, in miniature: replace one probe in the worker's registry with a forged one.
+# A sound grader's worker notices its registry changed (`worker_tampering`).
+REPLACE_A_PROBE = """
+import sys as _sys
+_reg = _sys.modules.get("micrograde.probes.registry")
+if _reg is not None and "engine.repr" in _reg.PROBES:
+    _reg.PROBES["engine.repr"] = lambda data, grad: f"Value(data={data}, grad={grad})"
+"""
+
 # Files left in the shared temporary folders outlive the worker: a later submission of
 # the same batch could read them (answers passed on) or be tripped by them.
 LEAVE_FILES_BEHIND = """
@@ -470,6 +515,15 @@ def cases(kit: str) -> list[Case]:
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
                  "never loads it and, as root, the kit's folders are hidden)"),
         hand_set_weights_case(),
+        Case("takes_over_the_request_loop", "m1",
+             patches=[at_engine_end(TAKE_OVER_THE_LOOP)],
+             flags=frozenset({"worker_tampering", "frame_introspection"}),
+             why="class 1: a loop of the submission's own answers every probe after the first; "
+                 "right answers, but flagged: they do not come from the worker's loop"),
+        Case("replaces_a_probe", "m1",
+             patches=[at_engine_end(REPLACE_A_PROBE)],
+             flags=frozenset({"worker_tampering", "patch_modules"}),
+             why="class 1 in miniature: the worker's own loop finds its probe registry changed"),
     ]
 
 

@@ -18,8 +18,8 @@ from ..untrusted import cap, capped
 from . import isolation, processes
 from .limits import Limits
 from .output import OutputLog
-from .protocol import (Answer, FrameReader, Imported, Importing, KitFault, NameMissing, NotImplementedYet, Raised,
-                       Ready, Request, message_from_frame, send)
+from .protocol import (SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
+                       NotImplementedYet, Raised, Ready, Request, message_from_frame, pipe_bytes, send)
 
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 # A worker's command line holds nothing but this and the tag below: its configuration
@@ -98,6 +98,7 @@ class Sandbox:
         self.poisoned: dict[str, str] = {}
         self.proc = None
         self.restarts = 0
+        self.seq = 0
         try:
             processes.become_subreaper()
         except OSError:
@@ -129,6 +130,7 @@ class Sandbox:
             )
             processes.PROTECTED.add(self.proc.pid)
         self.since = processes.start_time(self.proc.pid)
+        self.forged = False
         try:  # a larger pipe: a flood of output costs fewer wake-ups of both sides
             fcntl.fcntl(self.proc.stderr.fileno(), F_SETPIPE_SZ, OUTPUT_PIPE_BYTES)
         except OSError:
@@ -200,14 +202,18 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         importing = None
         try:
-            send(self.proc.stdin.fileno(), Request(probe, args).to_frame())
+            self._unasked()
+            self.seq += 1
+            send(self.proc.stdin.fileno(), {**Request(probe, args).to_frame(), SEQ: self.seq})
             while True:
-                message = self._message(self.reader.read(deadline), what)
+                frame = self.reader.read(deadline)
+                message = self._message(frame, what)
                 if isinstance(message, Importing):
                     importing = message.module
                 elif isinstance(message, Imported):
                     importing = None
                 else:
+                    self._check_envelope(frame, what)
                     return self._result(message, what)
         except TimeoutError:
             self._kill()
@@ -225,6 +231,30 @@ class Sandbox:
         except ProtocolError as e:
             self._kill()
             raise WorkerCrashed(f"{what}: the worker's answer was not plain data ({e})") from None
+
+    # -- runtime evidence of a takeover (worker/watch.py) ------------------------------------
+    def _evidence(self, detail: str) -> None:
+        # Imported here: this module is loaded in the worker too, which needs none of it.
+        from .. import integrity
+
+        integrity.record("worker_tampering", detail)
+
+    def _unasked(self) -> None:
+        """Frames waiting before we ask anything were sent by no loop of ours."""
+        self.reader.drain()
+        waiting = len(self.reader.buffer) + pipe_bytes(self.proc.stdout.fileno())
+        if waiting:
+            self._evidence(f"the worker sent {waiting} bytes of protocol frames nobody asked for")
+            self.reader.skip_waiting()
+
+    def _check_envelope(self, frame: dict, what: str) -> None:
+        if frame.get(SEQ) != self.seq and not self.forged:
+            self.forged = True  # said once per worker: every later answer would repeat it
+            self._evidence(f"answers did not come from the worker's request loop, from the answer to {what} "
+                           "on (it did not echo the request's number)")
+        changes = frame.get(TAMPERING)
+        for change in changes if isinstance(changes, list) else []:
+            self._evidence(f"during {what}: {change}")
 
     def _message(self, frame, what: str):
         """The event or reply in a frame from the worker, every string in it capped."""

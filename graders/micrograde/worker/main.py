@@ -8,6 +8,8 @@ import gc
 import os
 import sys
 
+from .watch import Watch
+
 # Modules a micrograd submission may reasonably import, loaded while we can still read them.
 PRELOAD = [
     "abc", "array", "collections", "contextlib", "copy", "dataclasses", "decimal", "enum",
@@ -133,28 +135,51 @@ def run():
         progress=lambda event: protocol.send(proto_out, event.to_frame()),
         layout=config.get("layout"),
     )
+    watch = Watch(registry.PROBES, _depth())
     protocol.send(proto_out, protocol.Ready(os.getpid(), os.getuid()).to_frame())
     while True:
         try:
             frame = protocol.recv_blocking(proto_in)
         except EOFError:
             os._exit(0)
+        seq = frame.get(protocol.SEQ) if isinstance(frame, dict) else None
         try:
-            reply = registry.answer(protocol.Request.from_frame(frame))
+            request = protocol.Request.from_frame(frame)
         except protocol.ProtocolError as e:
+            request = None
             reply = protocol.KitFault(str(e))
+        # The request is not left lying in this frame for submission code to find and
+        # answer from: only the probe's own arguments reach the probe.
+        del frame
+        if request is not None:
+            reply = registry.answer(request)
+            del request
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except BaseException:
                 pass
+        envelope = {protocol.SEQ: seq}
+        tampering = watch.changes(_depth())
+        if tampering:
+            envelope[protocol.TAMPERING] = tampering
         try:
-            protocol.send(proto_out, reply.to_frame())
+            protocol.send(proto_out, {**reply.to_frame(), **envelope})
         except protocol.ProtocolError as e:
-            protocol.send(proto_out, protocol.Raised(protocol.Failure("ProtocolError", str(e))).to_frame())
+            failure = protocol.Failure("ProtocolError", str(e))
+            protocol.send(proto_out, {**protocol.Raised(failure).to_frame(), **envelope})
         except (TypeError, ValueError) as e:
             failure = protocol.Failure("TypeError", f"the answer is not plain data: {e}")
-            protocol.send(proto_out, protocol.Raised(failure).to_frame())
+            protocol.send(proto_out, {**protocol.Raised(failure).to_frame(), **envelope})
+        del reply
+
+
+def _depth() -> int:
+    """How many frames deep the caller runs: the request loop's depth is fixed."""
+    frame, depth = sys._getframe(1), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 if __name__ == "__main__":

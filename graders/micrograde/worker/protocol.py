@@ -12,6 +12,11 @@ followed by exactly one reply: `Answer`, `NameMissing`, `NotImplementedYet`, `Ra
 Exceptions the submission raises are `Raised` whatever their class is called; only the
 kit's own probe code sends `KitFault`, so a submission cannot pose as a fault of the kit.
 
+Every request frame also carries `seq`, which the grader counts up, and every reply frame
+echoes it, with `tampering`: what the worker's own loop found changed in the kit's code
+and state (worker/watch.py). A reply that does not echo its request was not sent by that
+loop: the grader records both as runtime integrity evidence.
+
 This module runs in the worker too: standard library and micrograde.errors only.
 """
 import fcntl
@@ -25,6 +30,8 @@ from dataclasses import dataclass, field
 
 from ..errors import ProtocolError
 
+SEQ = "seq"
+TAMPERING = "tampering"
 HEADER = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024
 
@@ -60,6 +67,11 @@ def recv_blocking(fd: int):
     return json.loads(_read_exact_blocking(fd, size))
 
 
+def pipe_bytes(fd: int) -> int:
+    """How many bytes wait to be read in a pipe, now."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
 class FrameReader:
     """Reads frames with a deadline; the grader never blocks on an untrusted process.
 
@@ -89,13 +101,23 @@ class FrameReader:
         submission that keeps printing cannot keep us here."""
         if self.output_fd is None:
             return
-        waiting = struct.unpack("i", fcntl.ioctl(self.output_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        waiting = pipe_bytes(self.output_fd)
         while waiting > 0 and self.output_fd is not None:
             chunk = os.read(self.output_fd, min(waiting, 1 << 20))
             if not chunk:
                 self.output_fd = None
                 return
             self.on_output(chunk)
+            waiting -= len(chunk)
+
+    def skip_waiting(self) -> None:
+        """Throw away every byte of frames received so far and waiting in the pipe."""
+        self.buffer.clear()
+        waiting = pipe_bytes(self.fd)
+        while waiting > 0:
+            chunk = os.read(self.fd, min(waiting, 1 << 20))
+            if not chunk:
+                return
             waiting -= len(chunk)
 
     def _fill(self, need: int, deadline: float) -> None:

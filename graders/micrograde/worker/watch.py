@@ -1,0 +1,74 @@
+"""Runtime evidence of a takeover, gathered by the worker's own request loop.
+
+Probe code shares its interpreter with the submission, so a submission can patch the
+probes, the registry or the protocol, or run a request loop of its own and answer every
+probe itself. Not all of that can be prevented in-process; what the real loop can see, it
+reports: before each request it compares the kit's code and state in this process with
+a fingerprint taken when the worker became ready, and tells the grader what changed
+(the grader records it as a `worker_tampering` integrity finding). A takeover that
+never returns to the real loop is seen by the grader instead: replies that do not echo
+the request's sequence number, or frames nobody asked for (worker/client.py).
+"""
+import sys
+import threading
+
+KIT = "micrograde"
+
+
+def _functions(module):
+    """(holder, attribute, qualified name) of the functions and methods a kit module defines."""
+    for name, value in list(vars(module).items()):
+        if getattr(value, "__module__", None) != module.__name__:
+            continue
+        if callable(value) and hasattr(value, "__code__"):
+            yield module, name, f"{module.__name__}.{name}"
+        elif isinstance(value, type):
+            for attr, member in list(vars(value).items()):
+                if hasattr(member, "__code__"):
+                    yield value, attr, f"{module.__name__}.{name}.{attr}"
+
+
+class Watch:
+    """A fingerprint of the kit in this process: identities only, cheap to compare on
+    every request (a replaced function or code object is a new object)."""
+
+    def __init__(self, probes: dict, depth: int):
+        self.probes = probes
+        self.depth = depth
+        self.reported: set[str] = set()
+        self.modules = [(name, module) for name, module in list(sys.modules.items())
+                        if name == KIT or name.startswith(KIT + ".")]
+        self.functions = []
+        for _, module in self.modules:
+            for holder, attr, qualname in _functions(module):
+                fn = vars(holder)[attr]
+                self.functions.append((holder, attr, qualname, fn, fn.__code__))
+        self.probe_functions = dict(probes)
+
+    def _changed(self) -> list[str]:
+        found = [f"module {name} was replaced or removed" for name, module in self.modules
+                 if sys.modules.get(name) is not module]
+        for holder, attr, qualname, fn, code in self.functions:
+            now = vars(holder).get(attr)
+            if now is not fn or getattr(now, "__code__", None) is not code:
+                found.append(f"function {qualname} was replaced or removed")
+        if self.probes.keys() != self.probe_functions.keys() or any(
+                self.probes[name] is not fn for name, fn in self.probe_functions.items()):
+            changed = sorted(name for name in self.probes.keys() | self.probe_functions.keys()
+                             if self.probes.get(name) is not self.probe_functions.get(name))
+            found += [f"probe {name} was replaced, added or removed" for name in changed]
+        return found
+
+    def changes(self, depth: int) -> list[str]:
+        """What is different now, each said once per worker."""
+        found = self._changed()
+        if depth != self.depth:
+            found.append(f"the request loop ran {depth - self.depth:+d} frames deep: it was entered again "
+                         "from inside a probe")
+        if sys.gettrace() is not None or sys.getprofile() is not None:
+            found.append("a trace or profile function was installed (sys.settrace / sys.setprofile)")
+        if threading.active_count() > 1:
+            found.append(f"{threading.active_count() - 1} thread(s) of the submission ran between probes")
+        new = [f for f in found if f not in self.reported]
+        self.reported.update(new)
+        return new
