@@ -200,7 +200,8 @@ def test_non_root_sandbox_still_kills_detached_children(tmp_path, monkeypatch):
     monkeypatch.setattr(isolation, "is_root", lambda: False)
     submission = patched_reference(tmp_path / "submission", [
         at_function_start("engine", "def __rmul__(self, other):  # other * self", FORK_BURST)])
-    with Sandbox(submission, LIMITS) as sandbox:
+    # 64 forks of a whole interpreter take a while on a busy machine: the default deadline.
+    with Sandbox(submission, Limits.from_dict({**FAST_LIMITS, "probe_timeout_s": 10})) as sandbox:
         assert sandbox.uid is None
         answer = sandbox.call(LOCAL, "3 * x0", program=single_op("mul", ("c", 3), 0).to_json())
         assert answer["values"][-1] == 6.0
