@@ -382,6 +382,48 @@ if _reg is not None and "engine.repr" in _reg.PROBES:
     _reg.PROBES["engine.repr"] = lambda data, grad: f"Value(data={data}, grad={grad})"
 """
 
+# Class 4. An exception whose class name is 15 MB (only messages used to be capped): the
+# report and the grader's memory grew by gigabytes. A sound grader caps every text that
+# comes from the submission (type names too) before it keeps it.
+HUGE_TYPE_NAME = """
+raise type("E" * (15 * 1024 * 1024), (Exception,), {})("the message is short")
+"""
+
+# Class 4. SysV shared memory outlives the process that made it, past its memory limit.
+# A sound grader: the worker's IPC namespace takes every segment with it. The key is
+# derived from the evidence folder's name, so parallel runs do not meet.
+SHM_LEFT_BEHIND = """
+import ctypes as _ct, zlib as _zlib
+_libc = _ct.CDLL(None, use_errno=True)
+_made = 0
+for _i in range(3):
+    if _libc.shmget((_zlib.crc32(b"__DROP__") + _i) & 0x7fffffff, 1 << 20, 0o1666) >= 0:
+        _made += 1
+print(f"shared-memory segments made: {_made}")
+"""
+
+# Class 4. Many files, each under the per-file limit: 40 x 15 MB. A sound grader caps the
+# worker's total disk use; writing more fails in the submission (and costs nothing else).
+FILL_THE_DISK = """
+import os as _os
+_written = 0
+try:
+    for _i in range(40):
+        with open(f"filler-{_i}", "wb") as _f:
+            for _ in range(15):
+                _f.write(b"x" * (1 << 20))
+                _written += 1
+except OSError as _e:
+    print(f"disk full: {type(_e).__name__}")
+print(f"MB written: {_written}")
+"""
+
+# Class 6. ANSI escapes in an exception message, to redraw the points table after it.
+# A sound grader escapes control characters in everything it prints (and exports).
+REDRAW_THE_TERMINAL = """
+raise RuntimeError("oops\\x1b[2J\\x1b[H\\rm1 total 25 / 25\\x1b]0;pwned\\x07")
+"""
+
 # Files left in the shared temporary folders outlive the worker: a later submission of
 # the same batch could read them (answers passed on) or be tripped by them.
 LEAVE_FILES_BEHIND = """
@@ -515,6 +557,20 @@ def cases(kit: str) -> list[Case]:
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
                  "never loads it and, as root, the kit's folders are hidden)"),
         hand_set_weights_case(),
+        Case("exception_with_a_15_mb_type_name", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", HUGE_TYPE_NAME)],
+             must_fail=neg_fails, may_fail=random_graphs,
+             why="class 4: the type name is capped like any text of the submission: a small report"),
+        Case("leaves_shared_memory_behind", "m1",
+             patches=[at_engine_end(SHM_LEFT_BEHIND)], flags=frozenset({"ctypes"}),
+             why="class 4: SysV segments die with the worker's IPC namespace (checked as root)"),
+        Case("fills_the_disk_with_files_under_the_size_limit", "m3",
+             patches=[at_import("nn", "import random", FILL_THE_DISK)], limits={"probe_timeout_s": 10},
+             why="class 4: 600 MB in 15 MB files; the worker's sized tmpfs stops it at disk_mb (as root)"),
+        Case("redraws_the_terminal", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", REDRAW_THE_TERMINAL)],
+             must_fail=neg_fails, may_fail=random_graphs,
+             why="class 6: the feedback is printed escaped; the points table cannot be redrawn"),
         Case("takes_over_the_request_loop", "m1",
              patches=[at_engine_end(TAKE_OVER_THE_LOOP)],
              flags=frozenset({"worker_tampering", "frame_introspection"}),

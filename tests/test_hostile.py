@@ -14,11 +14,13 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
 
 from corpus import by_name, grade, patched_reference
+from micrograde import grading
 from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_PICKUP, KIT_SHADOW, KIT_SHADOW_FILES,
                      PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
 from micrograde.exprgen import single_op
@@ -143,6 +145,17 @@ def test_hostile_submission_is_graded_safely(case, tmp_path_factory, evidence):
         for path in left:
             path.unlink()
         assert left == [], "the worker's files outlived it in a shared temporary folder"
+    if case.name == "leaves_shared_memory_behind":
+        assert "shared-memory segments made: 3" in _outputs(report), "the attack made no segment: proves nothing"
+        keys = {(zlib.crc32(str(drop).encode()) + i) & 0x7fffffff for i in range(3)}
+        with open("/proc/sysvipc/shm") as f:
+            left = [line.split()[1] for line in list(f)[1:] if int(line.split()[0]) in keys]
+        for shmid in left:
+            subprocess.run(["ipcrm", "-m", shmid], check=False)
+        assert left == [] or not isolation.is_root(), "shared memory outlived the worker"
+    if case.name == "fills_the_disk_with_files_under_the_size_limit" and isolation.is_root():
+        written = int(_outputs(report).split("MB written: ")[1].split()[0])
+        assert "disk full" in _outputs(report) and written <= report["limits"]["disk_mb"], _outputs(report)[-300:]
     if case.name == "prints_200_mb_at_import":  # the tail is kept: what was printed last
         assert "the last line" in _outputs(report) and "bytes of output left out" in _outputs(report)
     if case.name == "outlives_grading_rewrites_report":
@@ -367,3 +380,16 @@ def _clean_up_handoff(token: str, key: int):
     for shmid in segments:
         subprocess.run(["ipcrm", "-m", shmid], check=False)
     return left, segments
+
+
+def test_the_terminal_shows_a_submissions_control_characters_escaped(tmp_path):
+    """Class 6: what `micrograde grade` prints never carries the submission's escapes."""
+    case = next(c for c in CASES if c.name == "redraws_the_terminal")
+    submission = patched_reference(tmp_path / "submission", case.patches)
+    with open(tmp_path / "terminal.txt", "wb") as terminal:
+        report = grading.grade(submission, tmp_path / "r.json", milestones=["m1"], limits=FAST_LIMITS,
+                               output=terminal)
+    printed = (tmp_path / "terminal.txt").read_bytes()
+    assert "[2J" in by_name(report)["test_neg_flips_value_and_gradient"]["feedback"]
+    assert b"\\x1b[2J" in printed, "the feedback was not printed: this test proves nothing"
+    assert not any(byte in printed for byte in (b"\x1b", b"\x07", b"\r")), printed[-2000:]
