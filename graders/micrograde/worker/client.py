@@ -61,7 +61,7 @@ def describe_exit(code: int, limits: Limits) -> str:
     sig = -code
     reasons = {
         signal.SIGXCPU: f"it used up its CPU time limit of {limits.cpu_seconds} s",
-        signal.SIGXFSZ: f"it wrote more than the file size limit of {limits.file_size_mb} MB (printing too much?)",
+        signal.SIGXFSZ: f"it wrote a file larger than the file size limit of {limits.file_size_mb} MB",
         signal.SIGSEGV: "it crashed with a segmentation fault (very deep recursion?)",
         signal.SIGKILL: "it was killed (memory exhausted, or killed by the submission itself)",
     }
