@@ -25,6 +25,9 @@ ACCUMULATE = "parent.grad += slope * node.grad"
 REPR = 'return f"Value(data={self.data}, grad={self.grad})"'
 MARKUP = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 
+# One graded batch serves the whole module: with --dist loadgroup it is built once.
+pytestmark = pytest.mark.xdist_group("dashboard_batch")
+
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
@@ -95,6 +98,7 @@ def browser(tmp_path_factory):
     options.binary_location = chromium
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage",  # containers often give /dev/shm only 64 MB
                  "--window-size=1280,1500", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

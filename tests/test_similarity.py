@@ -22,6 +22,8 @@ HERE = Path(__file__).parent
 INDEPENDENT = HERE / "similarity" / "independent"   # written apart from the reference, in another style
 KARPATHY = HERE / "layouts" / "karpathy"            # laid out and written like the original micrograd
 
+pytestmark = pytest.mark.xdist_group("similarity_class")  # one class_of_five per run
+
 
 def contract_names() -> set:
     names = set()
