@@ -47,8 +47,9 @@ class Case:
     limits: dict = field(default_factory=dict)
     why: str = ""
     known_gap: str = ""  # an attack the kit does not stop yet: its test is a strict xfail
-    # The integrity rules the static scan reports for this submission: exactly these. Plain
-    # bugs (a loop, a crash) are no findings; reaching for the grader's world is.
+    # The integrity rules its report must carry: the static ones exactly as the scan reports
+    # them, runtime ones (worker_tampering) as the worker sees them. Plain bugs (a loop, a
+    # crash) are no findings; reaching for the grader's world is.
     flags: frozenset = frozenset()
 
 
@@ -573,12 +574,12 @@ def cases(kit: str) -> list[Case]:
              why="class 6: the feedback is printed escaped; the points table cannot be redrawn"),
         Case("takes_over_the_request_loop", "m1",
              patches=[at_engine_end(TAKE_OVER_THE_LOOP)],
-             flags=frozenset({"worker_tampering", "frame_introspection"}),
+             flags=frozenset({"worker_tampering", "frame_introspection", "kit_import", "patch_modules"}),
              why="class 1: a loop of the submission's own answers every probe after the first; "
                  "right answers, but flagged: they do not come from the worker's loop"),
         Case("replaces_a_probe", "m1",
              patches=[at_engine_end(REPLACE_A_PROBE)],
-             flags=frozenset({"worker_tampering", "patch_modules"}),
+             flags=frozenset({"worker_tampering", "kit_import", "patch_modules"}),
              why="class 1 in miniature: the worker's own loop finds its probe registry changed"),
     ]
 
