@@ -233,3 +233,11 @@ def test_modules_that_import_each_other_by_bare_name_keep_that_name(tmp_path):
     assert where(layout, "engine.Value") == ("core/engine.py", 1, "engine")
     assert where(layout, "nn.MLP") == ("core/nn.py", 8, "nn")
     assert layout.paths == ["core"]
+
+
+def test_a_packages_module_is_imported_as_it_is_even_if_it_does_work_at_import(tmp_path):
+    write(tmp_path, {"micrograd/__init__.py": "", "micrograd/viz.py": "import time\ntime.sleep(1)\n\n"
+                                                                      "def draw_dot(root):\n    pass\n"})
+    layout = discover(tmp_path)
+    assert where(layout, "viz.draw_dot") == ("micrograd/viz.py", 4, "micrograd.viz")
+    assert not layout.definitions_only

@@ -157,13 +157,16 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
 
 
 def _definitions_only(root: Path, source: Source, sources: list, result) -> Source:
-    """A script nobody imports (`backprop.py` that trains and plots when run) is read like
-    a notebook, its definitions only: importing it must not run (or hang on) its demo.
+    """A script nobody imports (`backprop.py` that trains and plots when run), outside any
+    package, is read like a notebook, its definitions only: importing it must not run (or
+    hang on) its demo.
     So is a file whose name cannot be imported (`micrograd-engine.py`)."""
     imported = any(i == source.module or i.startswith(source.module + ".")
                    for other in sources if other is not source for i in other.imports)
     importable = all(part.isidentifier() for part in source.module.split("."))  # not my-engine.py
-    if source.extract is not None or (importable and (not result.script or result.relative or imported)):
+    in_package = "." in source.module  # a package's module is library code: imported as it is
+    if source.extract is not None or (importable and (not result.script or result.relative or imported
+                                                      or in_package)):
         return source
     extract = nb.definitions([(root / source.path).read_text(encoding="utf-8", errors="replace")])
     again = scan(extract.source, source.path)
