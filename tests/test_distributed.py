@@ -306,3 +306,33 @@ def test_a_worker_with_another_kit_version_is_refused_naming_both_versions(tmp_p
     assert f"micrograde {OTHER_VERSION}" in refusals[0] and f"micrograde {__version__}" in refusals[0]
     rows = read_csv(tmp_path / "out" / "grades.csv")
     assert sum(r["status"] == "complete" for r in rows) == 3, (rows, err)
+
+
+NOBODY = 65534
+
+
+def _can_run_as_nobody() -> bool:
+    """Whether this interpreter, Dask and the kit work for an unprivileged user here (not
+    when the venv sits in root's home, as it may in CI)."""
+    if os.geteuid() != 0:
+        return False
+    probe = subprocess.run([sys.executable, "-c", "import distributed, micrograde"], user=NOBODY, group=NOBODY,
+                           extra_groups=[], capture_output=True, cwd="/", timeout=120)
+    return probe.returncode == 0
+
+
+@needs_dask
+def test_a_worker_not_running_as_root_is_reported_once_at_the_start(tmp_path, cluster, capsys):
+    if not _can_run_as_nobody():
+        pytest.skip("needs root, and a venv an unprivileged user can read")
+    src = tmp_path / "class"
+    for name in ("bob", "dan"):
+        (src / name / "micrograd").mkdir(parents=True)
+        (src / name / "micrograd" / "engine.py").write_text("class Value:\n    pass\n")
+    cluster.add_worker("unprivileged", user=NOBODY)
+    cluster.wait_for_workers(1)
+    assert main(["batch", str(src), "--out", str(tmp_path / "out"), "--milestone", "m1", "--no-progress",
+                 "--scheduler", cluster.address]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "do not run as root" in line]
+    assert len(warnings) == 1 and "1 of 1 Dask workers" in warnings[0] and "isolation is weaker" in warnings[0]
+    assert [r["status"] for r in read_csv(tmp_path / "out" / "grades.csv")] == ["complete", "complete"]

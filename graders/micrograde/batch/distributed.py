@@ -69,7 +69,7 @@ class DaskPool:
         self.log = log
         self.client = None
         self.refused: dict[str, str] = {}  # worker address -> why it gets no work
-        self._futures = {}
+        self._futures = {}  # future -> (submission, content hash) of every task in flight
 
     # -- connecting and checking the workers --
 
@@ -82,6 +82,13 @@ class DaskPool:
         except (OSError, TimeoutError, ValueError) as e:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address} ({e}): "
                                "is it running, and is the address right?") from None
+        try:
+            self._check_workers()
+        except BaseException:
+            self.close(interrupted=True)
+            raise
+
+    def _check_workers(self) -> None:
         if not self.client.scheduler_info()["workers"]:
             self.log(f"no Dask worker has joined {self.address} yet: waiting for one (Ctrl-C to stop)")
             self.client.wait_for_workers(1)
@@ -142,7 +149,7 @@ class DaskPool:
         for _ in range(self._window()):
             self._submit_next(pending, job, queue)
         for fut in queue:
-            sub, sha = self._futures.pop(fut.key)
+            sub, sha = self._futures.pop(fut)
             outcome = self._outcome(fut, sub, sha, out)
             if isinstance(outcome, str):  # a worker with another kit version: grade it elsewhere
                 refusals[sub.name] = refusals.get(sub.name, 0) + 1
@@ -174,7 +181,7 @@ class DaskPool:
         fut = self.client.submit(
             grade_task, sub.name, payload, sha, job, __version__,
             key=f"micrograde-grade-{sub.name}-{uuid.uuid4().hex[:8]}", pure=False, workers=good)
-        self._futures[fut.key] = (sub, sha)
+        self._futures[fut] = (sub, sha)
         queue.add(fut)
 
     def _outcome(self, fut, sub, sha: str, out: Path):

@@ -132,8 +132,10 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
                 done[sub.name] = outcome
                 result.graded.append(sub.name)
                 bar.update(1)
-    except KeyboardInterrupt:
-        pool.close(interrupted=True)
+    except BaseException as e:
+        pool.close(interrupted=True)  # on any failure: no queued work left behind
+        if not isinstance(e, KeyboardInterrupt):
+            raise
         for sub in todo:
             done.setdefault(sub.name, (None, "not graded: batch interrupted"))
         _finish(result, subs, done, out, write_plot=False)
