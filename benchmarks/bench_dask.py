@@ -24,13 +24,14 @@ from micrograde.batch.runner import run_batch
 def start_cluster(root: Path, workers: int):
     """A scheduler and `workers` single-threaded workers on 127.0.0.1, on free ports."""
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2"}
+    root.mkdir(parents=True)
     file = root / "scheduler.json"
     procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                "--no-dashboard", "--scheduler-file", str(file)], env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     deadline = time.monotonic() + 120
     while not file.exists() or not file.read_text().strip():
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or procs[0].poll() is not None:
             sys.exit("bench_dask: the scheduler did not start")
         time.sleep(0.1)
     address = json.loads(file.read_text())["address"]

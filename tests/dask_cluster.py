@@ -55,11 +55,10 @@ class Cluster:
         self.nannies: list[int] = []
         self.address = None
 
-    def _start(self, name: str, argv: list, env=None, user=None) -> subprocess.Popen:
+    def _start(self, name: str, argv: list, env=None) -> subprocess.Popen:
         log = open(self.root / f"{name}.log", "wb")
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, **(env or {})},
-                                user=user, group=user, extra_groups=[] if user is not None else None)
+                                start_new_session=True, env={**os.environ, **(env or {})})
         log.close()
         self.procs.append(proc)
         return proc
@@ -79,22 +78,20 @@ class Cluster:
                 assert time.monotonic() < deadline, (self.root / "scheduler.log").read_text()
                 time.sleep(0.1)
 
-    def add_worker(self, name: str, env=None, hide=(), user=None) -> subprocess.Popen:
+    def add_worker(self, name: str, env=None, hide=(), tmp_name=None) -> subprocess.Popen:
         """A worker with its nanny; `hide`: folders covered by an empty tmpfs in the
         worker's own mount namespace (root only), so it provably cannot read them;
-        `user`: a uid to run as (root only)."""
-        tmp, local = self.root / f"{name}-tmp", self.root / f"{name}-dask"
-        for folder in (tmp, local):
-            folder.mkdir()
-            if user is not None:
-                os.chown(folder, user, user)
+        `tmp_name`: its TMPDIR's name under the cluster's root, shared by the workers
+        given the same (default: one of its own), as on one machine."""
+        tmp, local = self.root / (tmp_name or f"{name}-tmp"), self.root / f"{name}-dask"
+        tmp.mkdir(exist_ok=True)
         argv = [sys.executable, "-m", "dask", "worker", self.address, "--name", name, "--nthreads", "1",
                 "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(local)]
         if hide:
             script = 'for d in $HIDE; do mount -t tmpfs -o size=1m hidden "$d" || exit 1; done; exec "$0" "$@"'
             argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, *argv]
             env = {**(env or {}), "HIDE": " ".join(str(h) for h in hide)}
-        proc = self._start(name, argv, env={**(env or {}), "TMPDIR": str(tmp)}, user=user)
+        proc = self._start(name, argv, env={**(env or {}), "TMPDIR": str(tmp)})
         self.nannies.append(proc.pid)
         return proc
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -33,6 +34,7 @@ CONNECT_TIMEOUT = "20s"
 QUEUED_PER_THREAD = 2
 # A task that lands on a worker with another kit version is sent elsewhere this often.
 MAX_REFUSALS = 3
+TASK_PREFIX = "micrograde-task-"  # + the worker's pid: whose folder it is
 # Fixed zip entry metadata: the same files always make the same payload bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -92,24 +94,14 @@ class DaskPool:
         if not self.client.scheduler_info()["workers"]:
             self.log(f"no Dask worker has joined {self.address} yet: waiting for one (Ctrl-C to stop)")
             self.client.wait_for_workers(1)
-        facts = self.client.run(worker_facts, on_error="return")
-        for address, fact in sorted(facts.items()):
-            if isinstance(fact, BaseException):
-                self._refuse(address, f"it cannot run micrograde tasks ({type(fact).__name__}: {fact}); "
-                                      f"install micrograde {__version__} there")
-            elif fact["kit_version"] != __version__:
-                self._refuse(address, mismatch(fact["kit_version"]))
-        accepted = {a: f for a, f in facts.items() if a not in self.refused}
+        refused, accepted, warning = judge_workers(self.client.run(worker_facts, on_error="return"))
+        for address, why in refused.items():
+            self._refuse(address, why)
         if not accepted:
             raise ClusterError(f"no usable worker at {self.address}: " + "; ".join(
                 f"{a}: {why}" for a, why in sorted(self.refused.items())))
-        not_root = sorted(a for a, f in accepted.items() if f["uid"] != 0)
-        if not_root:
-            # Once, at the start: the sandbox drops to other users and makes private
-            # mounts only as root; without root a submission is less isolated.
-            self.log(f"warning: {len(not_root)} of {len(accepted)} Dask workers do not run as root "
-                     f"({', '.join(not_root[:3])}{', ...' if len(not_root) > 3 else ''}): isolation is "
-                     "weaker without root (see the README, Grading on a cluster)")
+        if warning:
+            self.log(warning)
         threads = sum(n for a, n in self.client.nthreads().items() if a in accepted)
         self.log(f"Dask cluster at {self.address}: {len(accepted)} workers, {threads} threads, "
                  f"micrograde {__version__}")
@@ -232,11 +224,43 @@ def _checked_report(data, sha: str):
     return report
 
 
+def judge_workers(facts: dict):
+    """From each worker's `worker_facts()` (or the error running it raised): the workers
+    refused and why, the accepted ones, and the one warning about those not running as
+    root (None when all do)."""
+    refused = {}
+    for address, fact in sorted(facts.items()):
+        if isinstance(fact, BaseException):
+            refused[address] = (f"it cannot run micrograde tasks ({type(fact).__name__}: {fact}); "
+                                f"install micrograde {__version__} there")
+        elif fact["kit_version"] != __version__:
+            refused[address] = mismatch(fact["kit_version"])
+    accepted = sorted(a for a in facts if a not in refused)
+    not_root = [a for a in accepted if facts[a]["uid"] != 0]
+    warning = None
+    if not_root:
+        # Said once, at the start: the sandbox makes private mounts and drops to other
+        # users only as root, so without root a submission is less isolated.
+        warning = (f"warning: {len(not_root)} of {len(accepted)} Dask workers do not run as root "
+                   f"({', '.join(not_root[:3])}{', ...' if len(not_root) > 3 else ''}): isolation is "
+                   "weaker without root (see the README, Grading on a cluster)")
+    return refused, accepted, warning
+
+
 def mismatch(theirs: str) -> str:
     return f"it runs micrograde {theirs}, this client micrograde {__version__}; install the same version on both"
 
 
 # --- on a worker ------------------------------------------------------------------------
+
+def _remove_folders_of_dead_workers() -> None:
+    """A worker killed mid-task never removed its task folder; the next task on the
+    machine does, once the process it names is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TASK_PREFIX}*"):
+        pid = folder.name[len(TASK_PREFIX):].split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
 
 def worker_facts() -> dict:
     """What the client checks of each worker before giving it work."""
@@ -255,7 +279,8 @@ def grade_task(name: str, payload: bytes, sha: str, job, client_version: str) ->
     worker = get_worker().address
     if client_version != __version__:  # a worker that joined after the client's check
         return {"refused": __version__, "worker": worker}
-    with tempfile.TemporaryDirectory(prefix="micrograde-task-") as tmp:
+    _remove_folders_of_dead_workers()
+    with tempfile.TemporaryDirectory(prefix=f"{TASK_PREFIX}{os.getpid()}-") as tmp:
         tmp = Path(tmp)
         os.chmod(tmp, 0o711)  # as grade()'s scratch: the sandbox's users pass through to their folders
         (tmp / "submission.zip").write_bytes(payload)
