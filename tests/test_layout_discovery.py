@@ -241,3 +241,10 @@ def test_a_packages_module_is_imported_as_it_is_even_if_it_does_work_at_import(t
     layout = discover(tmp_path)
     assert where(layout, "viz.draw_dot") == ("micrograd/viz.py", 4, "micrograd.viz")
     assert not layout.definitions_only
+
+
+def test_only_scripts_and_notebooks_that_hold_contract_names_are_listed(tmp_path):
+    write(tmp_path, {"engine.py": VALUE, "setup.py": "from setuptools import setup\nsetup(name='x')\n"})
+    _notebook(tmp_path / "plots.ipynb", ["import matplotlib.pyplot as plt", "plt.plot([1, 2])"])
+    layout = discover(tmp_path)
+    assert not layout.definitions_only and not layout.generated

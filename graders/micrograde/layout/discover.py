@@ -253,8 +253,9 @@ def discover(root, override=None) -> Layout:
         layout.imports[member.key] = {"module": best.source.module, "attr": best.attr}
         if best.source.root not in layout.paths:
             layout.paths.append(best.source.root)
+    chosen = {entry["file"] for entry in layout.names.values() if entry["found"]}
     for source in sources:
-        if source.extract is not None:
+        if source.extract is not None and source.path in chosen:  # the others are never imported
             generated = str(PurePosixPath(source.root) / f"{source.module}.py")
             layout.generated[generated] = source.extract.source
             layout.definitions_only.append({"file": source.path, "module": source.module,
