@@ -7,17 +7,21 @@ from micrograde import grading
 from micrograde.spec import KIT_ROOT
 
 REFERENCE = KIT_ROOT / "reference"
+# The engine every patched submission starts from (see its header for why).
+CORPUS_ENGINE = Path(__file__).parent / "corpus_engine.py"
 TEMPLATE = KIT_ROOT / "student_template"
 
 
 def patched_reference(dest: Path, patches=(), files=None, remove=()) -> Path:
-    """A copy of the reference with each (module, old, new) replaced exactly once.
+    """A copy of the reference, its engine written out (CORPUS_ENGINE), with each
+    (module, old, new) replaced exactly once.
 
     `files` maps extra relative paths to their text; `remove` lists relative paths to delete.
     A patch whose `old` text is not in the reference exactly once is a broken test.
     """
     dest = Path(dest)
     shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(CORPUS_ENGINE, dest / "micrograd" / "engine.py")
     for module, old, new in patches:
         path = dest / "micrograd" / f"{module}.py"
         text = path.read_text()

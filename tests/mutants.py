@@ -1,7 +1,8 @@
-"""The mutant corpus: the reference with one classic student bug each, as small patches.
+"""The mutant corpus: the corpus base (the reference with its engine written out operator
+by operator, tests/corpus_engine.py) with one classic student bug each, as small patches.
 
 Each `Mutant(id, milestone, patches, blame)`: `patches` are (module, old, new) for
-`corpus.patched_reference` (each `old` occurs exactly once in the reference); grading
+`corpus.patched_reference` (each `old` occurs exactly once in the base); grading
 `milestone` must cost points, and the feedback of a failing check must contain `blame`,
 the name of the operation or method at fault.
 """
@@ -19,7 +20,7 @@ def _m(id, milestone, blame, *patches):
     return Mutant(id, milestone, tuple(patches), blame)
 
 
-# Snippets of the reference that several mutants edit.
+# Snippets of the corpus base that several mutants edit.
 ADD_GRADS = "self.grad += out.grad\n                other.grad += out.grad"
 MUL_GRADS = "self.grad += other.data * out.grad\n                other.grad += self.data * out.grad"
 POW_GRAD = "self.grad += other * self.data ** (other - 1) * out.grad"

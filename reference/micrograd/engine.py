@@ -3,6 +3,8 @@
 Every operation creates a new ``Value`` whose ``_backward`` closure knows the local
 derivative of that one operation. ``backward()`` visits the graph in reverse
 topological order and lets each node push its gradient down to its operands.
+Only ``+``, ``*``, ``**``, ``relu`` and ``tanh`` have derivatives of their own:
+``-`` and ``/`` (and their reflected forms) are built from them.
 """
 
 import math
@@ -12,6 +14,12 @@ def _leaf_backward():
     # Leaves have no operands to pass gradient to. One shared function instead of a
     # fresh lambda per Value saves an allocation for every node of the graph.
     pass
+
+
+def _as_value(x):
+    """A plain number as a constant Value: the one place where numbers enter the graph.
+    A constant is a leaf that nothing trains; its gradient is computed and never read."""
+    return x if isinstance(x, Value) else Value(x)
 
 
 class Value:
@@ -24,7 +32,7 @@ class Value:
     def __init__(self, data, _children=(), _op="", label=""):
         self.data = float(data)
         self.grad = 0.0
-        # A tuple, not a set: cheaper to build, and backward() deduplicates anyway.
+        # A tuple, not a set: cheaper to build, and backward() visits each node once anyway.
         self._prev = tuple(_children)
         self._op = _op
         self._backward = _leaf_backward
@@ -33,87 +41,28 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
 
-    # ------------------------------------------------------------------ arithmetic
-    # A plain number on the other side is used as a constant directly rather than
-    # wrapped in a Value: it needs no gradient, so a node for it would be wasted work.
-
     def __add__(self, other):
-        if isinstance(other, Value):
-            out = Value(self.data + other.data, (self, other), "+")
+        other = _as_value(other)
+        out = Value(self.data + other.data, (self, other), "+")
 
-            def _backward():
-                # d(a+b)/da = d(a+b)/db = 1. Always +=: a node may feed many consumers.
-                self.grad += out.grad
-                other.grad += out.grad
+        def _backward():
+            # d(a+b)/da = d(a+b)/db = 1. Always +=: a node may feed many consumers.
+            self.grad += out.grad
+            other.grad += out.grad
 
-        elif isinstance(other, (int, float)):
-            out = Value(self.data + other, (self,), "+")
-
-            def _backward():
-                self.grad += out.grad
-
-        else:
-            return NotImplemented
         out._backward = _backward
         return out
 
     def __mul__(self, other):
-        if isinstance(other, Value):
-            out = Value(self.data * other.data, (self, other), "*")
+        other = _as_value(other)
+        out = Value(self.data * other.data, (self, other), "*")
 
-            def _backward():
-                # Each factor's gradient is the *other* factor. For a * a both lines
-                # hit the same node, which is why they must accumulate.
-                self.grad += other.data * out.grad
-                other.grad += self.data * out.grad
+        def _backward():
+            # Each factor's gradient is the *other* factor. For a * a both lines hit
+            # the same node, which is why they must accumulate.
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
 
-        elif isinstance(other, (int, float)):
-            out = Value(self.data * other, (self,), "*")
-
-            def _backward():
-                self.grad += other * out.grad
-
-        else:
-            return NotImplemented
-        out._backward = _backward
-        return out
-
-    def __sub__(self, other):
-        if isinstance(other, Value):
-            out = Value(self.data - other.data, (self, other), "-")
-
-            def _backward():
-                self.grad += out.grad
-                other.grad -= out.grad
-
-        elif isinstance(other, (int, float)):
-            out = Value(self.data - other, (self,), "-")
-
-            def _backward():
-                self.grad += out.grad
-
-        else:
-            return NotImplemented
-        out._backward = _backward
-        return out
-
-    def __truediv__(self, other):
-        if isinstance(other, Value):
-            out = Value(self.data / other.data, (self, other), "/")
-
-            def _backward():
-                # d(a/b)/da = 1/b and d(a/b)/db = -a/b**2 (note the minus sign).
-                self.grad += out.grad / other.data
-                other.grad -= out.grad * self.data / other.data**2
-
-        elif isinstance(other, (int, float)):
-            out = Value(self.data / other, (self,), "/")
-
-            def _backward():
-                self.grad += out.grad / other
-
-        else:
-            return NotImplemented
         out._backward = _backward
         return out
 
@@ -128,49 +77,6 @@ class Value:
 
         out._backward = _backward
         return out
-
-    def __neg__(self):
-        out = Value(-self.data, (self,), "neg")
-
-        def _backward():
-            self.grad -= out.grad
-
-        out._backward = _backward
-        return out
-
-    # Without these, `2 * v` fails: Python asks int.__mul__ first, which gives up,
-    # and then falls back to v.__rmul__(2).
-
-    def __radd__(self, other):  # other + self
-        return self + other
-
-    def __rmul__(self, other):  # other * self
-        return self * other
-
-    def __rsub__(self, other):  # other - self: not the same as self - other
-        if not isinstance(other, (int, float)):
-            return NotImplemented
-        out = Value(other - self.data, (self,), "-")
-
-        def _backward():
-            self.grad -= out.grad
-
-        out._backward = _backward
-        return out
-
-    def __rtruediv__(self, other):  # other / self
-        if not isinstance(other, (int, float)):
-            return NotImplemented
-        out = Value(other / self.data, (self,), "/")
-
-        def _backward():
-            # d(c/x)/dx = -c/x**2
-            self.grad -= out.grad * other / self.data**2
-
-        out._backward = _backward
-        return out
-
-    # ----------------------------------------------------------------- activations
 
     def relu(self):
         out = Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
@@ -196,8 +102,6 @@ class Value:
         out._backward = _backward
         return out
 
-    # -------------------------------------------------------------------- backward
-
     def backward(self):
         """Fill in .grad of every node this Value depends on (accumulating, not zeroing)."""
         # Depth-first post-order with an explicit stack: a recursive walk would hit
@@ -222,3 +126,30 @@ class Value:
         # Reverse order: a node's gradient is complete before it is passed further down.
         for node in reversed(order):
             node._backward()
+
+    # The rest is built from the operations above, so their gradients come for free:
+    # d(a/b)/db = d(a * b**-1)/db = -a/b**2 without writing it down.
+
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __truediv__(self, other):  # self / other
+        return self * other**-1
+
+    # Without these, `2 * v` fails: Python asks int.__mul__ first, which gives up,
+    # and then falls back to v.__rmul__(2).
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __rsub__(self, other):  # other - self: not the same as self - other
+        return other + (-self)
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self**-1
