@@ -13,7 +13,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import __version__, integrity, rubric, signatures
+from . import __version__, early_worker, integrity, rubric, signatures
 from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
@@ -23,7 +23,7 @@ from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
-from .worker import Sandbox
+from .worker import Sandbox, worker_kind
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
@@ -59,7 +59,8 @@ class Grading:
         self.static = integrity.static_facts(self.submission)
         self.results: dict[str, dict] = {}
         self.milestones: list[str] = []
-        self.sandbox: Sandbox | None = None
+        self.sandboxes: dict[str, Sandbox] = {}  # by worker kind (worker.worker_kind)
+        self.sandbox: Sandbox | None = None  # the current check's
         self.report: dict | None = None
 
     def check_seed(self, name: str) -> int:
@@ -161,12 +162,16 @@ def grading(request) -> Grading:
     return request.config.stash[GRADING]
 
 
-@pytest.fixture(scope="session")
-def sandbox(grading):
-    """The submission's worker, shared by every check of the run; closed at the end."""
-    grading.sandbox = Sandbox(grading.submission, grading.limits, layout=grading.layout)
-    yield grading.sandbox
-    grading.sandbox.close()
+@pytest.fixture
+def sandbox(grading, request) -> Sandbox:
+    """The worker for this check's milestone, fresh for this submission, kept for the run."""
+    kind = worker_kind(_milestone(request.node))
+    if kind not in grading.sandboxes:
+        grading.sandboxes[kind] = (
+            early_worker.take(request.config, kind, grading.submission, grading.limits)
+            or Sandbox(grading.submission, grading.limits, layout=grading.layout, plotting=kind == "plotting"))
+    grading.sandbox = grading.sandboxes[kind]
+    return grading.sandbox
 
 
 @pytest.fixture
@@ -215,10 +220,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Stop the worker and write the final report."""
+    """Stop the workers and write the final report."""
     grading = session.config.stash[GRADING]
-    if grading.sandbox is not None:
-        grading.sandbox.close()
+    for sandbox in grading.sandboxes.values():
+        sandbox.close()
     if grading.milestones:
         grading.write()
 

@@ -13,6 +13,9 @@ graders/conftest.py alone.
 """
 from pathlib import Path
 
+import pytest
+
+from . import early_worker
 from .grading import DEFAULT_SEED
 from .options import add_integrity_option, add_layout_option, add_limit_options
 from .spec import KIT_ROOT
@@ -45,3 +48,15 @@ def pytest_addoption(parser, pluginmanager):
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
     add_integrity_option(group.addoption)
     add_limit_options(group.addoption)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Start the run's workers before graders/conftest.py loads our plugin and Hypothesis."""
+    if is_grading_session(early_config):
+        early_worker.start(early_config)
+
+
+def pytest_unconfigure(config):
+    """Close the early workers no check took."""
+    early_worker.close(config)

@@ -69,11 +69,22 @@ def describe_exit(code: int, limits: Limits) -> str:
     return f"the worker process died of {name}: {reasons.get(sig, 'killed by a signal')}"
 
 
+# The checks of these milestones plot (plot_losses): their worker preloads plotting, about a
+# second of start-up, and the other milestones' worker starts without it. Both start at once.
+PLOTTING_MILESTONES = frozenset({"m4"})
+
+
+def worker_kind(milestone: str) -> str:
+    """Which of a grading run's workers serves the checks of this milestone."""
+    return "plotting" if milestone in PLOTTING_MILESTONES else "plain"
+
+
 class Sandbox:
     """One submission's worker, restarted whenever it times out, crashes or talks garbage."""
 
-    def __init__(self, submission, limits: Limits | None = None, layout=None):
+    def __init__(self, submission, limits: Limits | None = None, layout=None, plotting: bool = True):
         self.limits = limits or Limits()
+        self.plotting = plotting  # preload plotting (see PLOTTING_MILESTONES)
         self.submission = submission_files.check_folder(submission)
         self.uid = _fresh_uid() if isolation.is_root() else None
         self.rundir = Path(tempfile.mkdtemp(prefix="micrograde-run-"))
@@ -97,6 +108,7 @@ class Sandbox:
         self.deadline = time.monotonic() + self.limits.run_timeout_s
         self.poisoned: dict[str, str] = {}
         self.proc = None
+        self.ready = False
         self.restarts = 0
         self.seq = 0
         try:
@@ -115,9 +127,23 @@ class Sandbox:
             "kit_root": KIT_ROOT,
             "poisoned": self.poisoned,
             "layout": self.layout.worker_config(),
+            "plotting": self.plotting,
         }
 
+    def start(self) -> None:
+        """Start the worker without waiting for it: its start-up overlaps the grader's own.
+
+        Call from the main thread (the worker dies with the thread that started it).
+        """
+        if self.proc is None:
+            self._spawn()
+
     def _start(self) -> None:
+        if self.proc is None:
+            self._spawn()
+        self._await_ready()
+
+    def _spawn(self) -> None:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
         with processes.SPAWN_LOCK:
@@ -131,6 +157,8 @@ class Sandbox:
             processes.PROTECTED.add(self.proc.pid)
         self.since = processes.start_time(self.proc.pid)
         self.forged = False
+        self.started = time.monotonic()
+        self.ready = False
         try:  # a larger pipe: a flood of output costs fewer wake-ups of both sides
             fcntl.fcntl(self.proc.stderr.fileno(), F_SETPIPE_SZ, OUTPUT_PIPE_BYTES)
         except OSError:
@@ -138,7 +166,12 @@ class Sandbox:
         self.reader = FrameReader(self.proc.stdout.fileno(), self.proc.stderr.fileno(), self.output.feed)
         try:
             send(self.proc.stdin.fileno(), self._config())
-            frame = self.reader.read(time.monotonic() + STARTUP_TIMEOUT_S)
+        except BrokenPipeError:
+            pass  # it died at once: reading its first frame says so
+
+    def _await_ready(self) -> None:
+        try:
+            frame = self.reader.read(self.started + STARTUP_TIMEOUT_S)
             message = message_from_frame(frame)
         except (TimeoutError, EOFError, BrokenPipeError, ProtocolError) as e:
             self._kill()
@@ -148,6 +181,7 @@ class Sandbox:
             self._kill()
             raise KitError(f"the grading worker could not prepare its sandbox: {frame!r:.500}")
         self.worker_uid = message.uid
+        self.ready = True
 
     def _kill(self) -> None:
         if self.proc is None:
@@ -197,7 +231,7 @@ class Sandbox:
             raise ProbeTimeout(f"{what} was not checked: the whole grading run exceeded its "
                                f"{self.limits.run_timeout_s:g} s limit")
         timeout = min(timeout or self.limits.probe_timeout_s, left)
-        if self.proc is None:
+        if self.proc is None or not self.ready:
             self._start()
         deadline = time.monotonic() + timeout
         importing = None

@@ -10,21 +10,33 @@ import sys
 
 from .watch import Watch
 
-# Modules a micrograd submission may reasonably import, loaded while we can still read them.
+# Modules a micrograd submission may reasonably import. Loaded before the sandbox is
+# entered, though the worker could import them later (its root keeps the interpreter and
+# its libraries): they are cheap, and loaded now they are frozen out of every collection.
 PRELOAD = [
     "abc", "array", "collections", "contextlib", "copy", "dataclasses", "decimal", "enum",
     "fractions", "functools", "heapq", "itertools", "math", "numbers", "operator", "random",
     "statistics", "string", "struct", "time", "types", "typing", "warnings", "weakref",
-    "graphviz", "matplotlib", "matplotlib.pyplot", "matplotlib.figure",
-    "matplotlib.backends.backend_agg", "numpy",
+    "graphviz",
 ]
+# Plotting costs about a second to import and draw once (the font cache is built in the
+# worker's fresh home): only the worker whose checks plot pays for it (client.worker_kind),
+# before its start-up deadline rather than inside a probe's.
+PLOTTING = ["matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.backends.backend_agg", "numpy"]
+# The collector while probes run. A training run makes a reference cycle per node (the
+# node and its _backward closure); at Python's default thresholds the collector takes
+# most of a run's time, rescanning graphs still in use. Rarer young collections still
+# bound the garbage a probe can pile up (about this many objects), whatever it does.
+PROBE_GC_THRESHOLDS = (500_000, 1, 1)
+# Between probes, while the grader checks an answer, the garbage left is collected once
+# it is this many objects: off the critical path, and the next probe starts clean.
+IDLE_COLLECT_OBJECTS = 20_000
 
 
-def _warm_up():
-    """Draw once, so the modules that plotting and graphviz load lazily are loaded now."""
+def _warm_up_plotting():
+    """Draw once, so the modules that plotting loads lazily are loaded now."""
     import io
 
-    import graphviz
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
@@ -33,6 +45,11 @@ def _warm_up():
     ax.set_yscale("log")
     fig.savefig(io.BytesIO(), format="png")
     plt.close(fig)
+
+
+def _warm_up_graphviz():
+    import graphviz
+
     dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
     dot.node("a", label="{ a | data 1.0000 | grad 0.0000 }", shape="record")
     dot.edge("a", "b")
@@ -49,18 +66,20 @@ def _prepare_streams():
     return proto_in, proto_out
 
 
-def _preload():
+def _preload(plotting: bool):
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    for name in PRELOAD:
+    warm_ups = [_warm_up_graphviz] + ([_warm_up_plotting] if plotting else [])
+    for name in PRELOAD + (PLOTTING if plotting else []):
         try:
             __import__(name)
         except Exception:
             pass
-    try:
-        _warm_up()
-    except Exception:
-        pass
+    for warm_up in warm_ups:
+        try:
+            warm_up()
+        except Exception:
+            pass
     from ..probes import registry
 
     registry.load_probes()  # the probes and everything they use, while the kit is readable
@@ -118,9 +137,9 @@ def run():
     from . import protocol
 
     try:
-        _preload()
         # The configuration (paths of the run) comes on the protocol, not the command line.
         config = protocol.recv_blocking(proto_in)
+        _preload(config.get("plotting", True))
         submission = _isolate(config, keep={0, 1, 2, proto_in, proto_out})
     except BaseException as e:  # the grader reports this as a kit error
         protocol.send(proto_out, protocol.StartFailed(f"{type(e).__name__}: {e}").to_frame())
@@ -137,7 +156,10 @@ def run():
     )
     watch = Watch(registry.PROBES, _depth())
     protocol.send(proto_out, protocol.Ready(os.getpid(), os.getuid()).to_frame())
+    gc.set_threshold(*PROBE_GC_THRESHOLDS)
     while True:
+        if gc.get_count()[0] > IDLE_COLLECT_OBJECTS:
+            gc.collect()
         try:
             frame = protocol.recv_blocking(proto_in)
         except EOFError:
