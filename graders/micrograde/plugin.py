@@ -162,9 +162,9 @@ def grading(request) -> Grading:
     return request.config.stash[GRADING]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sandbox(grading, request) -> Sandbox:
-    """The worker for this check's milestone, fresh for this submission, kept for the run."""
+    """The worker for this module's milestone, fresh for this submission, kept for the run."""
     kind = worker_kind(_milestone(request.node))
     if kind not in grading.sandboxes:
         grading.sandboxes[kind] = (
