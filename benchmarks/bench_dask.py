@@ -1,11 +1,13 @@
 """Dask overhead: the same 12 submissions graded by the local pool (`--jobs 2`) and by a
 local Dask cluster of 2 single-threaded workers (`--scheduler`), in the same run.
 
-    python benchmarks/bench_dask.py [--milestone m1 ...] [--copies 10]
+    python benchmarks/bench_dask.py [--milestone m1 ...] [--copies 10] [--rounds 1]
 
 Needs the distributed extra (pip install -e ".[distributed]"). The cluster (a scheduler
 and 2 workers, on 127.0.0.1) is started before the timing and stopped after it, so the
-times compare grading only. Target: Dask's time at most 10% over the local pool's."""
+times compare grading only. With --rounds 2 or more the two alternate (local, Dask, Dask,
+local, ...), so a load that drifts during the run weighs on both alike. Target: Dask's
+time at most 10% over the local pool's."""
 import argparse
 import json
 import os
@@ -57,24 +59,34 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=10, help="copies of the reference (plus 2 variants; default 10)")
     p.add_argument("--milestone", nargs="+", default=None, help="milestones to grade (default: all)")
+    p.add_argument("--rounds", type=int, default=1, help="runs of each, alternating (default 1)")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
         tmp = Path(tmp)
         src = make_class(tmp / "class", args.copies)
         n = args.copies + 2
         address, procs = start_cluster(tmp / "cluster", 2)
+        t_local = t_dask = 0.0
         try:
-            t_local, r_local = timed(src, tmp / "out-local", args.milestone, jobs=2)
-            t_dask, r_dask = timed(src, tmp / "out-dask", args.milestone, scheduler=address)
+            for i in range(args.rounds):
+                order = ["local", "dask"] if i % 2 == 0 else ["dask", "local"]
+                for which in order:
+                    out = tmp / f"out-{which}-{i}"  # a fresh OUT: every run grades everything
+                    if which == "local":
+                        t, r_local = timed(src, out, args.milestone, jobs=2)
+                        t_local += t
+                    else:
+                        t, r_dask = timed(src, out, args.milestone, scheduler=address)
+                        t_dask += t
         finally:
             for proc in procs:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        same = (tmp / "out-local" / "grades.csv").read_bytes() == (tmp / "out-dask" / "grades.csv").read_bytes()
+        same = (tmp / "out-local-0" / "grades.csv").read_bytes() == (tmp / "out-dask-0" / "grades.csv").read_bytes()
     print(f"submissions:            {n} ({args.copies} reference copies + 2 variants), "
           f"milestones {' '.join(r_local.milestones)}")
-    print(f"local pool --jobs 2:    {t_local:7.2f} s")
-    print(f"Dask, 2 workers x 1:    {t_dask:7.2f} s")
+    print(f"local pool --jobs 2:    {t_local / args.rounds:7.2f} s  (mean of {args.rounds})")
+    print(f"Dask, 2 workers x 1:    {t_dask / args.rounds:7.2f} s  (mean of {args.rounds})")
     print(f"ratio Dask / local:     {t_dask / t_local:7.3f}   (overhead {100 * (t_dask / t_local - 1):+.1f}%, "
           "target < +10%)")
     print(f"gradebooks identical:   {same}")
