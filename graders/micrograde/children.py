@@ -18,6 +18,19 @@ def python(statement: str, dont_write_bytecode: bool = False) -> list[str]:
     return [sys.executable, "-I", *(["-B"] if dont_write_bytecode else []), "-c", boot]
 
 
+def hash_seeded(statement: str, folder) -> dict:
+    """subprocess.run() arguments of a child that needs a fixed string hash (PYTHONHASHSEED=0).
+
+    `-I` would ignore that variable, so isolation comes another way: the child runs in
+    `folder` (an empty private folder; `-c` puts the working directory on the import path),
+    with no user site-packages and no PYTHONPATH.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONHASHSEED"] = "0"
+    boot = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); {statement}"
+    return {"args": [sys.executable, "-s", "-c", boot], "env": env, "cwd": folder}
+
+
 def pytest_command() -> list[str]:
     """`python -m pytest`, isolated; the arguments follow."""
     return python("import pytest; sys.exit(pytest.console_main())")

@@ -10,12 +10,11 @@ import hashlib
 import importlib.util
 import io
 import json
-import os
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
-from .. import atomic
+from .. import atomic, children
 from ..errors import SimilarityFailed, SimilarityUnavailable
 
 # k-gram length and winnowing window, in characters of the normalised code. Any shared
@@ -49,9 +48,9 @@ def _run_fingerprints(documents: dict, boilerplate: str, cache=None) -> list:
                 return cached["pairs"]
         except (OSError, ValueError, AttributeError):
             pass  # no cache or a damaged one: compute
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    proc = subprocess.run([sys.executable, "-m", "micrograde.similarity.fingerprint"], input=job,
-                          capture_output=True, text=True, env=env, check=False)
+    with tempfile.TemporaryDirectory(prefix="micrograde-similarity-") as empty:
+        child = children.hash_seeded("from micrograde.similarity.fingerprint import main; sys.exit(main())", empty)
+        proc = subprocess.run(**child, input=job, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SimilarityFailed(f"fingerprinting exited with status {proc.returncode}: {proc.stderr.strip()[-500:]}")
     pairs = json.loads(proc.stdout)["pairs"]
