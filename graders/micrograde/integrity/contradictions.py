@@ -1,10 +1,12 @@
 """Contradictions between what the source says and what the answers say.
 
-A milestone whose contract functions are all NotImplementedError stubs, or not in the
-source at all, cannot pass a check by itself: if its checks pass anyway, something other
-than the submission's own code answered (a takeover of the worker, a patched probe).
+A check exercises the code of its own milestone and of the milestones before it (M4's
+"the grader's loop trains your MLP" runs only M1–M3 code). So when every contract function
+of a milestone and of all earlier ones is a NotImplementedError stub, or not in the source
+at all, none of that milestone's checks can pass by itself: if one passes anyway,
+something other than the submission's own code answered (a takeover, a patched probe).
 """
-from .. import spec
+from .. import rubric, spec
 from .findings import Finding, finding
 
 
@@ -32,12 +34,13 @@ def contract_callables() -> dict[str, tuple[str, str]]:
 def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -> list[Finding]:
     """`definitions`: name -> is_stub per definition; `tests`: the report's check entries.
 
-    A milestone contradicts its answers when some of its checks passed although every one
-    of its contract functions found is a stub, or none of them is defined anywhere."""
+    A milestone contradicts its answers when some of its checks passed although every
+    contract function found up to it is a stub, or none of them is defined anywhere."""
     spellings = contract_callables()
     expected: dict[str, set] = {}
     for canonical, milestone in spellings.values():
-        expected.setdefault(milestone, set()).add(canonical)
+        for later in rubric.MILESTONES[rubric.MILESTONES.index(milestone):]:
+            expected.setdefault(later, set()).add(canonical)
     stubs: dict[str, list[bool]] = {}
     for name, found_stubs in definitions.items():
         if name in spellings:
@@ -52,7 +55,7 @@ def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -
         if not passed:
             continue
         m = milestone.upper()
-        state = (f"all {len(mine)} {m} functions found raise NotImplementedError" if mine else
-                 f"none of the {len(expected[milestone])} {m} functions is defined in the source")
+        state = (f"all {len(mine)} contract functions up to {m} found raise NotImplementedError" if mine else
+                 f"none of the {len(expected[milestone])} contract functions up to {m} is defined in the source")
         found.append(finding("stub_contradiction", f"{state}, yet {len(passed)} {m} checks passed (e.g. {passed[0]})"))
     return found
