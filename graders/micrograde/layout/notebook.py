@@ -89,7 +89,7 @@ def _emit(out: Extract, text: str, cell: int, first_line: int) -> None:
 def extract(text: str) -> Extract:
     """The definitions of the code cells of notebook `text`."""
     if nbformat is None:
-        return Extract(error="notebooks need nbformat: pip install 'micrograde[notebooks]'")
+        return Extract(error="notebooks need nbformat, a dependency of the kit: reinstall it (pip install -e .)")
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as e:  # nbformat raises several kinds for a damaged file
