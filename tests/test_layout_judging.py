@@ -84,3 +84,13 @@ def test_a_bad_layout_file_is_one_clear_error_before_grading(tmp_path, capsys):
     bad.write_text("[1, 2]")
     assert main(["batch", str(tmp_path), "--out", str(tmp_path.parent / "out"), "--layout", str(bad)]) == 2
     assert "must be a JSON object" in cli_error_line(capsys, "batch")
+
+
+def test_a_check_that_runs_no_code_of_its_milestone_is_no_stub_contradiction():
+    from micrograde.integrity import stub_contradictions
+
+    loop = {**_test("passed"), "name": "test_your_mlp_trained_by_the_graders_loop_converges", "milestone": "m4",
+            "score": 2, "max_score": 2}
+    other = {**loop, "name": "test_sgd_step_subtracts_lr_times_grad"}
+    assert [f for f in stub_contradictions({}, [loop]) if "M4" in f.detail] == []
+    assert [f for f in stub_contradictions({}, [loop, other]) if "M4" in f.detail]

@@ -31,6 +31,12 @@ def contract_callables() -> dict[str, tuple[str, str]]:
     return names
 
 
+# Checks of a milestone that run none of its own functions: the grader's own SGD loop drives
+# the submission's MLP (M3 code). Passing them says nothing about the milestone's functions
+# (the original micrograd, with no M4 code at all, rightly passes this one).
+RUN_NO_FUNCTION_OF_THEIR_MILESTONE = {"test_your_mlp_trained_by_the_graders_loop_converges"}
+
+
 def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -> list[Finding]:
     """`definitions`: name -> is_stub per definition; `tests`: the report's check entries.
 
@@ -51,7 +57,8 @@ def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -
         if mine and not all(all(s) for s in mine.values()):
             continue
         passed = [t["name"] for t in tests
-                  if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0]
+                  if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0
+                  and t["name"] not in RUN_NO_FUNCTION_OF_THEIR_MILESTONE]
         if not passed:
             continue
         m = milestone.upper()
