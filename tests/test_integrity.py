@@ -100,7 +100,7 @@ def test_runtime_evidence_is_recorded_for_the_report(monkeypatch):
     assert [f.rule for f in integrity.findings.RUNTIME] == ["worker_tampering"]
 
 
-def test_stub_contradiction_needs_every_found_function_up_to_the_milestone_to_be_a_stub():
+def test_stub_contradiction_needs_every_function_the_check_runs_to_be_a_stub():
     passed = [{"name": "test_a", "milestone": "m4", "status": "passed", "max_score": 2}]
     stubs = {"mse_loss": [True], "SGD.step": [True], "SGD.__init__": [True]}
     [f] = integrity.stub_contradictions(stubs, passed)
@@ -110,13 +110,13 @@ def test_stub_contradiction_needs_every_found_function_up_to_the_milestone_to_be
     assert integrity.stub_contradictions({**stubs, "GradientDescent.step": [False]}, passed) == []
     assert integrity.stub_contradictions(stubs, [{**passed[0], "status": "failed"}]) == []
     assert integrity.stub_contradictions(stubs, [{**passed[0], "max_score": 0}]) == []
-    assert integrity.stub_contradictions({"Value.__add__": [True]}, passed)[0].detail.startswith(
-        "all 1 contract functions up to M4 found raise NotImplementedError")
-    assert integrity.stub_contradictions({}, passed)[0].detail.startswith("none of the ")
-    # M4's "the grader's loop trains your MLP" runs M1-M3 code only: a submission with an
-    # MLP and no M4 module (the original micrograd's layout) may pass it honestly.
-    assert integrity.stub_contradictions({"MLP.__call__": [False]}, passed) == []
-    assert integrity.stub_contradictions({**stubs, "Value.__add__": [False]}, passed) == []
+    assert "none of the 6 contract functions it runs is defined" in integrity.stub_contradictions({}, passed)[0].detail
+    assert integrity.stub_contradictions({"MLP.__call__": [False]}, passed)  # real M3 code does not run M4 checks
+    # ...but the grader's own loop on the submission's MLP runs M1-M3 code only: the original
+    # micrograd's layout, with an MLP and no M4 module, passes it honestly.
+    loop = [{**passed[0], "name": "test_your_mlp_trained_by_the_graders_loop_converges"}]
+    assert integrity.stub_contradictions({"MLP.__call__": [False]}, loop) == []
+    assert integrity.stub_contradictions({"MLP.__call__": [True], "Value.__add__": [True]}, loop)
 
 
 def test_stub_detection_reads_the_template_as_stubs_and_the_reference_as_code():

@@ -1,10 +1,9 @@
 """Contradictions between what the source says and what the answers say.
 
-A check exercises the code of its own milestone and of the milestones before it (M4's
-"the grader's loop trains your MLP" runs only M1–M3 code). So when every contract function
-of a milestone and of all earlier ones is a NotImplementedError stub, or not in the source
-at all, none of that milestone's checks can pass by itself: if one passes anyway,
-something other than the submission's own code answered (a takeover, a patched probe).
+A check runs the contract functions of its milestone. When every one of them found in the
+source is a NotImplementedError stub, or none is there at all, the check cannot pass by
+itself: if it passes anyway, something other than the submission's own code answered (a
+takeover of the worker, a patched probe).
 """
 from .. import rubric, spec
 from .findings import Finding, finding
@@ -31,38 +30,42 @@ def contract_callables() -> dict[str, tuple[str, str]]:
     return names
 
 
-# Checks of a milestone that run none of its own functions: the grader's own SGD loop drives
-# the submission's MLP (M3 code). Passing them says nothing about the milestone's functions
-# (the original micrograd, with no M4 code at all, rightly passes this one).
-RUN_NO_FUNCTION_OF_THEIR_MILESTONE = {"test_your_mlp_trained_by_the_graders_loop_converges"}
+# Checks that run the code of the milestones before theirs, not their own: the grader's own
+# SGD loop drives the submission's MLP (M1-M3 code; the original micrograd, with no M4 code
+# at all, rightly passes it).
+RUN_EARLIER_MILESTONES = {"test_your_mlp_trained_by_the_graders_loop_converges"}
 
 
 def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -> list[Finding]:
     """`definitions`: name -> is_stub per definition; `tests`: the report's check entries.
 
     A milestone contradicts its answers when some of its checks passed although every
-    contract function found up to it is a stub, or none of them is defined anywhere."""
+    contract function those checks run is a stub, or none of them is defined anywhere."""
     spellings = contract_callables()
-    expected: dict[str, set] = {}
-    for canonical, milestone in spellings.values():
-        for later in rubric.MILESTONES[rubric.MILESTONES.index(milestone):]:
-            expected.setdefault(later, set()).add(canonical)
     stubs: dict[str, list[bool]] = {}
     for name, found_stubs in definitions.items():
         if name in spellings:
             stubs.setdefault(spellings[name][0], []).extend(found_stubs)
+
+    def runs(check) -> set:
+        """The contract functions `check` runs."""
+        own = rubric.MILESTONES.index(check["milestone"])
+        milestones = rubric.MILESTONES[:own] if check["name"] in RUN_EARLIER_MILESTONES else [check["milestone"]]
+        return {canonical for canonical, milestone in spellings.values() if milestone in milestones}
+
     found = []
-    for milestone in sorted(expected):
-        mine = {n: s for n, s in stubs.items() if n in expected[milestone]}
-        if mine and not all(all(s) for s in mine.values()):
-            continue
-        passed = [t["name"] for t in tests
-                  if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0
-                  and t["name"] not in RUN_NO_FUNCTION_OF_THEIR_MILESTONE]
-        if not passed:
+    for milestone in rubric.MILESTONES:
+        passed = [t for t in tests if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0]
+        forged = []
+        for check in passed:
+            mine = {n: s for n, s in stubs.items() if n in runs(check)}
+            if not mine or all(all(s) for s in mine.values()):
+                forged.append((check["name"], mine, runs(check)))
+        if not forged:
             continue
         m = milestone.upper()
-        state = (f"all {len(mine)} contract functions up to {m} found raise NotImplementedError" if mine else
-                 f"none of the {len(expected[milestone])} contract functions up to {m} is defined in the source")
-        found.append(finding("stub_contradiction", f"{state}, yet {len(passed)} {m} checks passed (e.g. {passed[0]})"))
+        name, mine, needed = forged[0]
+        state = (f"all {len(mine)} contract functions it runs raise NotImplementedError" if mine else
+                 f"none of the {len(needed)} contract functions it runs is defined in the source")
+        found.append(finding("stub_contradiction", f"{len(forged)} {m} checks passed (e.g. {name}), yet {state}"))
     return found
