@@ -23,7 +23,7 @@ from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
-from .worker import Sandbox, worker_kind
+from .worker import Sandbox, isolation, worker_kind
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
@@ -75,6 +75,8 @@ class Grading:
         return found
 
     def write(self, note: str = "") -> dict:
+        # The report's note says what a reader must know of the whole run: degraded isolation too.
+        note = "; ".join(filter(None, [note, isolation.available().degraded]))
         report = build_report(
             results=self.results, milestones=self.milestones, seed=self.seed,
             submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
@@ -253,6 +255,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for t in report["tests"]:
         if t.get("warning"):
             terminalreporter.write_line(f"warning: {t['name']}: {terminal(t['warning'])}", yellow=True)
+    if isolation.available().degraded:
+        terminalreporter.write_line(f"warning: {isolation.available().degraded}", yellow=True)
     if report["integrity"]:
         terminalreporter.write_sep("=", "integrity: flagged for review")
         for line in integrity_lines(report):

@@ -87,7 +87,8 @@ class Sandbox:
         self.limits = limits or Limits()
         self.plotting = plotting  # preload plotting (see PLOTTING_MILESTONES)
         self.submission = submission_files.check_folder(submission)
-        self.uid = _fresh_uid() if isolation.is_root() else None
+        self.isolation = isolation.available()  # decided once per grading process
+        self.uid = _fresh_uid() if self.isolation.fresh_uid else None
         self.rundir = Path(tempfile.mkdtemp(prefix="micrograde-run-"))
         os.chmod(self.rundir, 0o711)
         self.copy = self.rundir / "submission"
@@ -124,6 +125,7 @@ class Sandbox:
             "scratch": str(self.scratch),
             "limits": self.limits.to_dict(),
             "uid": self.uid,
+            "minimal_root": self.isolation.minimal_root,
             "root": str(self.rundir / "root"),
             "kit_root": KIT_ROOT,
             "poisoned": self.poisoned,

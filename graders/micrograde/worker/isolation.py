@@ -1,10 +1,78 @@
-"""Privileges and resource limits of the worker process."""
+"""Privileges and resource limits of the worker process, and which isolation this machine allows."""
+import errno
+import functools
 import os
 import resource
+import tempfile
+from dataclasses import dataclass
+
+# A container without CAP_SYS_ADMIN (Docker's default capability set and seccomp profile,
+# as on Gradescope) answers these to unshare, mount and pivot_root.
+REFUSED = (errno.EPERM, errno.EINVAL)
+PROBE_UID = 65534  # any uid but ours: only whether setresuid is allowed matters
 
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+@dataclass(frozen=True)
+class Available:
+    """The isolation a root grader can give its workers on this machine."""
+    minimal_root: bool  # private namespaces and the minimal root (mounts.build_root)
+    fresh_uid: bool  # each worker runs as a uid of its own
+    degraded: str = ""  # as root: what is missing and why ("" when nothing is)
+
+
+@functools.cache
+def available() -> Available:
+    """Tried once per grading process, before its first worker, in a throwaway child: every
+    worker of the run is isolated the same way, and no probe pays for the question. Not
+    root: the unprivileged path, which is the normal one there and no degradation."""
+    if not is_root():
+        return Available(False, False)
+    from . import mounts
+    from .processes import SPAWN_LOCK
+
+    with tempfile.TemporaryDirectory(prefix="micrograde-probe-") as folder:
+        read, write = os.pipe()
+        with SPAWN_LOCK:  # a concurrent sweep (processes.kill_everything) never sees the child
+            pid = os.fork()
+            if pid == 0:
+                _probe_child(mounts, folder, write)
+            os.close(write)
+            with os.fdopen(read) as answer:
+                refusals = answer.read().split("\n")
+            os.waitpid(pid, 0)
+    root_refused, uid_refused = (refusals + ["", ""])[:2]
+    missing = []
+    if root_refused:
+        missing.append(f"no private namespaces or minimal root ({root_refused})")
+    if uid_refused:
+        missing.append(f"no uid of its own, the worker runs as root ({uid_refused})")
+    degraded = ""
+    if missing:
+        degraded = ("isolation degraded: this machine refused part of the worker's sandbox (a container "
+                    "without CAP_SYS_ADMIN?): " + "; ".join(missing) + ". Resource limits and process "
+                    "cleanup still apply; grading is otherwise the same")
+    # The minimal root is built for a worker of its own uid (its scratch tmpfs is that uid's).
+    return Available(not root_refused and not uid_refused, not uid_refused, degraded)
+
+
+def _probe_child(mounts, folder: str, write: int) -> None:
+    """Write which isolation steps were refused, one line each ("" when allowed); never return."""
+    lines = []
+    try:
+        for step in (lambda: mounts.try_minimal_root(folder), lambda: drop_privileges(PROBE_UID)):
+            try:
+                step()
+                lines.append("")
+            except OSError as e:
+                # Only a refusal degrades; any other failure is the worker's to report.
+                lines.append(str(e) if e.errno in REFUSED else "")
+        os.write(write, "\n".join(lines).encode())
+    finally:
+        os._exit(0)
 
 
 def drop_privileges(uid: int) -> None:

@@ -103,20 +103,23 @@ def _isolate(config, keep) -> str:
     prefixes = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     # Everything the interpreter may still import from, never a folder of the kit (unless
     # the interpreter itself lives there: a venv inside the checkout).
-    own = [p for p in [*sys.path, *(mounts.mapped_libraries() if config.get("uid") is not None else [])]
+    uid, minimal_root = config.get("uid"), config.get("minimal_root", False)
+    own = [p for p in [*sys.path, *(mounts.mapped_libraries() if minimal_root else [])]
            if p and (not _inside(p, kit) or any(_inside(p, q) for q in prefixes))]
-    if config.get("uid") is not None:
+    if minimal_root:
         mounts.new_pid_namespace()
         child = os.fork()
         if child:
             processes.stand_in_for(child)  # never returns
         mounts.private_namespaces()
-        mounts.build_root(config["root"], prefixes + own, submission, config["uid"], limits.disk_mb)
+        mounts.build_root(config["root"], prefixes + own, submission, uid, limits.disk_mb)
         mounts.close_other_descriptors(keep)
         submission, scratch = mounts.SUBMISSION, mounts.SCRATCH
-        isolation.drop_privileges(config["uid"])
+        isolation.drop_privileges(uid)
         nproc_base = 0
     else:
+        if uid is not None:  # the machine refused the minimal root (isolation.available): a uid of its own still
+            isolation.drop_privileges(uid)
         nproc_base = processes.user_process_count(os.getuid())
     processes.die_with_parent()
     isolation.apply_limits(limits, nproc_base)

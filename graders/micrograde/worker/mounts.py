@@ -115,6 +115,18 @@ def build_root(root: str, needed, submission: str, uid: int, disk_mb: int) -> No
     _mount("none", "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None, "read-only root")
 
 
+def try_minimal_root(folder: str) -> None:
+    """What build_root needs from the kernel, tried on an empty `folder`: private
+    namespaces, a tmpfs, pivot_root. Raises the OSError of the first call refused. It
+    changes the calling process's world for good: a throwaway child only."""
+    new_pid_namespace()
+    private_namespaces()
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None, "mount --make-rprivate /")
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755", "tmpfs root")
+    os.chdir(folder)
+    check(libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
+
+
 def close_other_descriptors(keep) -> None:
     """Close every descriptor but `keep`: a folder opened before the root changed would
     still lead to the old one."""

@@ -1,0 +1,69 @@
+"""As root in a container without CAP_SYS_ADMIN (Gradescope's Docker), the worker's private
+namespaces and minimal root are refused: grading goes on with what isolation is left, and
+the report says so once. Simulated with capsh dropping CAP_SYS_ADMIN from the grader."""
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from corpus import REFERENCE
+from micrograde.report import validate_report
+
+CAPSH = shutil.which("capsh") or next((p for p in ("/usr/sbin/capsh", "/sbin/capsh") if os.path.exists(p)), None)
+DEGRADED = "isolation degraded"
+
+needs_root_and_capsh = pytest.mark.skipif(os.geteuid() != 0 or CAPSH is None,
+                                          reason="needs root and capsh (libcap2-bin)")
+
+
+def _without_cap_sys_admin(argv, **kwargs):
+    command = " ".join(shlex.quote(a) for a in argv)
+    return subprocess.run([CAPSH, "--drop=cap_sys_admin", "--", "-c", command],
+                          capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def _grade_m1(report_path, drop_cap_sys_admin: bool):
+    argv = [sys.executable, "-m", "micrograde", "grade", str(REFERENCE), "--milestone", "m1", "--json", str(report_path)]
+    if drop_cap_sys_admin:
+        result = _without_cap_sys_admin(argv)
+    else:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    validate_report(report)
+    return result, report
+
+
+@needs_root_and_capsh
+def test_reference_gets_full_marks_and_a_degraded_note_without_cap_sys_admin(tmp_path):
+    refused = _without_cap_sys_admin(["unshare", "-m", "true"])
+    assert refused.returncode != 0, "capsh did not take CAP_SYS_ADMIN away: this test would prove nothing"
+    result, report = _grade_m1(tmp_path / "r.json", drop_cap_sys_admin=True)
+    assert report["status"] == "complete"
+    assert report["score"] == report["max_score"] > 0
+    assert DEGRADED in report["note"] and "Operation not permitted" in report["note"]
+    assert result.stdout.count(DEGRADED) == 1, result.stdout  # said once, not per check or per worker
+
+
+@needs_root_and_capsh
+def test_degraded_worker_still_runs_as_a_uid_of_its_own():
+    code = ("from micrograde.worker import Sandbox, isolation; from micrograde.probes.names import ENGINE_CONSTRUCT\n"
+            f"with Sandbox({str(REFERENCE)!r}) as s:\n"
+            "    s.call(ENGINE_CONSTRUCT, 'Value(1.0)', data=1.0)\n"
+            "    print(isolation.available().minimal_root, s.worker_uid)")
+    result = _without_cap_sys_admin([sys.executable, "-c", code])
+    assert result.returncode == 0, result.stderr
+    minimal_root, uid = result.stdout.split()
+    assert minimal_root == "False" and int(uid) not in (0, os.getuid())
+
+
+def test_nothing_is_reported_degraded_where_the_sandbox_is_allowed(tmp_path):
+    if os.geteuid() == 0 and subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine itself refuses namespaces")
+    result, report = _grade_m1(tmp_path / "r.json", drop_cap_sys_admin=False)
+    assert report["score"] == report["max_score"] > 0
+    assert DEGRADED not in report.get("note", "") and DEGRADED not in result.stdout
