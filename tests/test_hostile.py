@@ -208,9 +208,18 @@ def test_a_probe_cannot_signal_the_grader_or_write_its_files(tmp_path):
     assert list(processes.processes_of_uid(uid)) == []
 
 
-def test_non_root_sandbox_still_kills_detached_children(tmp_path, monkeypatch):
-    """Without root there is no private uid to kill by: the subreaper must find the forks."""
+@pytest.fixture
+def not_root(monkeypatch):
+    """A non-root grader. isolation.available() is decided once per process, so it is asked
+    again now, and again as what we really are afterwards."""
     monkeypatch.setattr(isolation, "is_root", lambda: False)
+    isolation.available.cache_clear()
+    yield
+    isolation.available.cache_clear()
+
+
+def test_non_root_sandbox_still_kills_detached_children(tmp_path, not_root):
+    """Without root there is no private uid to kill by: the subreaper must find the forks."""
     submission = patched_reference(tmp_path / "submission", [
         at_function_start("engine", "def __rmul__(self, other):  # other * self", FORK_BURST)])
     # 64 forks of a whole interpreter take a while on a busy machine: the default deadline.
