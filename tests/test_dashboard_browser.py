@@ -9,8 +9,6 @@ import csv
 import json
 import os
 import shutil
-import zipfile
-from pathlib import Path
 
 import pytest
 

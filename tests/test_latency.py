@@ -6,7 +6,6 @@ import json
 import subprocess
 from dataclasses import fields
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

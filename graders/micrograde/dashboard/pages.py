@@ -216,7 +216,7 @@ def _lost(report) -> str:
     lost = [t for t in report["tests"] if t["status"] != "passed" or t["score"] < t["max_score"]]
     if not lost:
         return "<p class=\"ok\">No check lost points.</p>"
-    out = [f'<ul id="lost-checks">']
+    out = ['<ul id="lost-checks">']
     for t in lost:
         out.append(f'<li class="lost-check"><h3><code>{esc(t["name"])}</code> ({esc(t["milestone"])}, '
                    f'{esc(t["status"])}, {number(t["score"])} / {number(t["max_score"])})</h3>'
