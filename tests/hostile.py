@@ -635,16 +635,20 @@ for _line in _found:
 # table, and the usual ones), and a SysV shared-memory segment with a known key. Bob's
 # __neg__ is broken; if he finds Alice's package he uses it, and his neg check passes.
 # A sound grader: Bob finds nothing, and nothing of Alice's outlives her worker.
-HANDOFF_DROP = """
-import ctypes as _ct, os as _os
-_package = b"def neg(self):\\n    return self * -1\\n"
+# Every folder both ends look in: the usual shared ones and every mount point.
+HANDOFF_FOLDERS = """
 _folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run", "/var/lock"}
 try:
     with open("/proc/self/mountinfo") as _f:
         _folders |= {_line.split()[4] for _line in _f}
 except OSError:
     pass
-for _folder in sorted(_folders):
+"""
+
+HANDOFF_DROP = """
+import ctypes as _ct, os as _os
+_package = b"def neg(self):\\n    return self * -1\\n"
+""" + HANDOFF_FOLDERS + """for _folder in sorted(_folders):
     try:
         with open(_os.path.join(_folder, "__TOKEN__.py"), "wb") as _f:
             _f.write(_package)
@@ -662,13 +666,7 @@ if _id >= 0:
 HANDOFF_PICKUP = """
 import ctypes as _ct, os as _os
 _found = None
-_folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run", "/var/lock"}
-try:
-    with open("/proc/self/mountinfo") as _f:
-        _folders |= {_line.split()[4] for _line in _f}
-except OSError:
-    pass
-for _folder in sorted(_folders):
+""" + HANDOFF_FOLDERS + """for _folder in sorted(_folders):
     try:
         with open(_os.path.join(_folder, "__TOKEN__.py")) as _f:
             _found = (_folder, _f.read())

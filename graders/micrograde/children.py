@@ -12,10 +12,14 @@ from pathlib import Path
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
 
 
+def _boot(statement: str) -> str:
+    """`statement`, run with this kit's package first on the import path."""
+    return f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); {statement}"
+
+
 def python(statement: str, dont_write_bytecode: bool = False) -> list[str]:
     """argv of an isolated interpreter that runs `statement` with this kit importable first."""
-    boot = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); {statement}"
-    return [sys.executable, "-I", *(["-B"] if dont_write_bytecode else []), "-c", boot]
+    return [sys.executable, "-I", *(["-B"] if dont_write_bytecode else []), "-c", _boot(statement)]
 
 
 def hash_seeded(statement: str, folder) -> dict:
@@ -27,8 +31,7 @@ def hash_seeded(statement: str, folder) -> dict:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"
-    boot = f"import sys; sys.path.insert(0, {PACKAGE_PARENT!r}); {statement}"
-    return {"args": [sys.executable, "-s", "-c", boot], "env": env, "cwd": folder}
+    return {"args": [sys.executable, "-s", "-c", _boot(statement)], "env": env, "cwd": folder}
 
 
 def pytest_command() -> list[str]:
