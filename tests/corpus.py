@@ -4,7 +4,7 @@ import subprocess
 from pathlib import Path
 
 from micrograde import grading
-from micrograde.spec import KIT_ROOT
+from micrograde.spec import DEFAULT_SEED, KIT_ROOT
 
 REFERENCE = KIT_ROOT / "reference"
 # The engine every patched submission starts from (see its header for why).
@@ -39,7 +39,7 @@ def patched_reference(dest: Path, patches=(), files=None, remove=()) -> Path:
     return dest
 
 
-def grade(submission, report_path, milestones=None, seed=grading.DEFAULT_SEED, limits=None) -> dict:
+def grade(submission, report_path, milestones=None, seed=DEFAULT_SEED, limits=None) -> dict:
     """Grade through the same supervised path as `micrograde grade`, quietly."""
     return grading.grade(submission, report_path, milestones=milestones, seed=seed, limits=limits,
                          output=subprocess.DEVNULL)

@@ -145,6 +145,15 @@ def test_cli_grade_exits_zero_whatever_the_score(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
 
 
+def test_cli_grade_shows_no_warning_on_its_first_screen(tmp_path):
+    # A deprecation the kit's own code triggers (in the grading child too) must fail here,
+    # before a student's first screen opens with a library's warning.
+    result = _cli("grade", str(REFERENCE), "--milestone", "m1", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stdout + result.stderr, (result.stdout + result.stderr)[:2000]
+    assert (result.stdout or result.stderr).startswith("micrograde ")
+
+
 @pytest.mark.parametrize("args, message", [
     (["grade", "/no/such/folder"], "does not exist"),
     (["grade", "REF", "--milestone", "m9"], "invalid choice"),

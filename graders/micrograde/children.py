@@ -35,8 +35,8 @@ def hash_seeded(statement: str, folder) -> dict:
 
 
 def pytest_command() -> list[str]:
-    """`python -m pytest`, isolated; the arguments follow."""
-    return python("import pytest; sys.exit(pytest.console_main())")
+    """`python -m pytest`, isolated; the arguments follow (pytest.main() reads sys.argv)."""
+    return python("import pytest; sys.exit(pytest.main())")
 
 
 def micrograde_command() -> list[str]:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from . import rubric
+from .spec import GRADERS
 
 SANDBOXES = pytest.StashKey[dict]()
 
 
 def graded_milestones(early_config):
     """The milestones the command line asks to grade: a list, None for all, or False (not grading)."""
-    from .pytest_options import GRADERS  # imported here: pytest_options imports this module
 
     namespace = early_config.known_args_namespace
     invocation = Path(early_config.invocation_params.dir)

@@ -20,12 +20,10 @@ from .options import limit_flags
 from .report import load_report, write_report
 from .layout.discover import load_override
 from .report.build import INTEGRITY_POLICIES, build_report
-from .spec import KIT_ROOT
+from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
 from .worker import processes
 from .worker.limits import Limits
 
-DEFAULT_SEED = 2026
-GRADERS = KIT_ROOT / "graders"
 # Beyond the run's own limit: time for pytest to start, collect and write the report.
 SUPERVISOR_MARGIN_S = 120
 

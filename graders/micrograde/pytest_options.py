@@ -16,11 +16,9 @@ from pathlib import Path
 import pytest
 
 from . import early_worker
-from .grading import DEFAULT_SEED
 from .options import add_integrity_option, add_layout_option, add_limit_options
-from .spec import KIT_ROOT
+from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
 
-GRADERS = KIT_ROOT / "graders"
 
 
 def is_grading_session(config) -> bool:

@@ -13,6 +13,7 @@ from .. import submission as submission_files
 from ..errors import ReportError, SourceError
 from ..report import load_report
 from ..rubric import MILESTONES
+from ..spec import DEFAULT_SEED
 from . import after, cache, child, gradebook, plot, summary
 from .discover import discover
 
@@ -82,11 +83,9 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
               scheduler=None) -> BatchResult:
     """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
     scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786)."""
-    from .. import grading  # for DEFAULT_SEED; imported here so `micrograde --help` never needs it
-
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
     out = Path(out)
-    seed = grading.DEFAULT_SEED if seed is None else seed
+    seed = DEFAULT_SEED if seed is None else seed
     milestones = [m for m in MILESTONES if m in milestones] if milestones else list(MILESTONES)
     jobs = jobs or os.cpu_count() or 1
     reports_dir = out / "reports"

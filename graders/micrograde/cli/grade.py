@@ -4,6 +4,7 @@ import sys
 from .. import grading
 from .. import submission as submission_files
 from ..errors import UsageError
+from ..spec import DEFAULT_SEED
 from ..options import LIMITS_GROUP, add_integrity_option, add_layout_option, add_limit_options, limits_from
 
 
@@ -14,7 +15,7 @@ def register(subparsers) -> None:
     parser.add_argument("--milestone", nargs="+", action="extend", choices=grading.rubric.MILESTONES, metavar="M",
                         help=f"grade only these milestones ({' '.join(grading.rubric.MILESTONES)}; default: all)")
     parser.add_argument("--json", default="micrograde-report.json", metavar="PATH", help="where to write the report")
-    parser.add_argument("--seed", type=int, default=grading.DEFAULT_SEED, help="grading seed")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="grading seed")
     add_layout_option(parser.add_argument)
     add_integrity_option(parser.add_argument)
     add_limit_options(parser.add_argument_group(LIMITS_GROUP).add_argument)

@@ -104,8 +104,9 @@ def autograde(submission, results) -> int:
     try:
         from .. import grading
         from ..batch.locate import find_submission_root
+        from ..spec import DEFAULT_SEED
 
-        seed = int(os.environ.get("MICROGRADE_SEED") or grading.DEFAULT_SEED)
+        seed = int(os.environ.get("MICROGRADE_SEED") or DEFAULT_SEED)
         # e.g. "m1 m2" for an early assignment that covers only those milestones
         milestones = os.environ.get("MICROGRADE_MILESTONES", "").split() or None
         root = find_submission_root(submission)

@@ -4,7 +4,7 @@ import math
 from . import lookup
 from .engine import built, value_class
 from . import names
-from .registry import probe
+from .table import probe
 from .values import data_of, grad_of, plain, run_local_backward, topological_order
 
 

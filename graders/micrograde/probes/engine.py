@@ -2,7 +2,7 @@
 from . import lookup
 from .builder import build
 from . import names
-from .registry import probe
+from .table import probe
 from .values import data_of, grad_of, run_local_backward, topological_order
 
 

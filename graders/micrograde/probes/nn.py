@@ -3,7 +3,7 @@ import random
 
 from . import lookup
 from . import names
-from .registry import probe
+from .table import probe
 from .values import data_of, grad_of
 
 

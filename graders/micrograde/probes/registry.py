@@ -2,15 +2,7 @@
 from ..errors import ImportFailed, ImportHung, KitError, Missing
 from ..worker.protocol import Answer, Failure, KitFault, NameMissing, NotImplementedYet, Raised, Request
 from .lookup import describe
-
-PROBES = {}
-
-
-def probe(name: str):
-    def register(fn):
-        PROBES[name] = fn
-        return fn
-    return register
+from .table import PROBES
 
 
 def load_probes() -> dict:

@@ -4,7 +4,7 @@ import random
 from . import lookup
 from .nn import _make, _scalar, _set_parameters
 from . import names
-from .registry import probe
+from .table import probe
 from .values import data_of, grad_of, plain
 
 

@@ -2,6 +2,8 @@
 NUL bytes or lone surrogates, which XML cannot carry at all and which garble Markdown."""
 import re
 
+from ..spec import DEFAULT_SEED
+
 # C0 controls except tab/newline/CR, DEL and C1 controls, lone surrogates, U+FFFE/U+FFFF.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -25,8 +27,6 @@ def seed_label(seed) -> str:
     """The seed as exports that students may read show it: the kit's public seed by its
     number, any other one as "private" (knowing it, a student could replay the official
     examples in advance). The report itself keeps the number, for the instructor."""
-    from ..grading import DEFAULT_SEED
-
     return str(seed) if seed == DEFAULT_SEED else "private"
 
 
