@@ -13,7 +13,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import __version__, early_worker, integrity, rubric, signatures
+from . import __version__, early_worker, examples, integrity, rubric, signatures
 from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
@@ -156,6 +156,17 @@ def pytest_sessionstart(session):
     if reporter is not None and session.config.get_verbosity() < 0:
         for line in _header(session.config):
             reporter.write_line(line)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A property check runs on the examples an earlier run drew for its seed (examples/):
+    the same verdicts, without drawing them again."""
+    if not hasattr(pyfuncitem.obj, "hypothesis"):
+        return None
+    testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    examples.run(pyfuncitem.obj, testargs, verdicts=(AssertionError, ProbeError, SubmissionError))
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ options exist only in a grading session: one started in the kit's graders/ folde
 given a path inside it. Everything else of the plugin (micrograde.plugin) is activated by
 graders/conftest.py alone.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,10 @@ def pytest_addoption(parser, pluginmanager):
 def pytest_load_initial_conftests(early_config, parser, args):
     """Start the run's workers before graders/conftest.py loads our plugin and Hypothesis."""
     if is_grading_session(early_config):
+        # Hypothesis loads the plugins other packages register with it when it is first
+        # imported (trio's, in an environment with selenium, is half a second): a grading
+        # draws from the kit's strategies only, so it loads none.
+        os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
         early_worker.start(early_config)
 
 

@@ -1,0 +1,149 @@
+"""Draw once per seed (micrograde/examples/): a property check run from the example cache
+judges exactly as Hypothesis alone would, and the cache never serves a stale or damaged entry.
+
+The first tests use small property tests of their own, whose body logs what it is asked
+(standing in for the worker), so that "the same" covers what the submission sees too. The
+last test compares real gradings of mutants with the cache and without.
+"""
+import io
+import os
+import pickle
+
+import hypothesis
+import pytest
+from hypothesis import given, strategies as st
+
+import corpus
+from micrograde import examples
+from micrograde.examples import replay, store
+from micrograde.plugin import Grading  # noqa: F401  (registers the graders' Hypothesis profile)
+from mutants import MUTANTS
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(store.ENV, str(folder))
+    return folder
+
+
+def _entries(folder):
+    return sorted((folder / "examples").rglob("*.pickle")) if folder.exists() else []
+
+
+def property_check(fails_at=None, seed=7, draw_more=False):
+    """A property test like a grader's: logs each example it is asked about, and fails
+    (an AssertionError, a verdict) on examples of x above `fails_at`."""
+    asked = []
+
+    @given(x=st.integers(0, 10_000), data=st.data())
+    def check_something(x, data):
+        y = data.draw(st.integers(0, 50), label="y")
+        if draw_more:
+            data.draw(st.booleans(), label="extra")
+        asked.append((x, y))
+        assert fails_at is None or x + y <= fails_at, f"x + y = {x + y} is above {fails_at}"
+
+    check_something = hypothesis.settings.get_profile("micrograde")(check_something)
+    hypothesis.seed(seed)(check_something)
+    return check_something, asked
+
+
+def run(check):
+    """What the check's body was asked, in order, and how the check ended."""
+    test, asked = check
+    try:
+        examples.run(test, {})
+        verdict = "passed"
+    except AssertionError as e:
+        verdict = str(e)
+    return asked, verdict
+
+
+def test_a_passing_check_is_answered_from_the_cache_the_second_time(cache):
+    first = run(property_check())
+    assert len(_entries(cache)) == 1
+    stamp = _entries(cache)[0].stat().st_mtime_ns
+    second = run(property_check())
+    assert second == first and first[1] == "passed" and len(first[0]) > 50
+    assert _entries(cache)[0].stat().st_mtime_ns == stamp  # read, not rebuilt
+
+
+def test_a_failing_check_shrinks_to_the_same_example_and_asks_the_same_questions(cache, monkeypatch):
+    run(property_check())  # a passing submission fills the cache
+    for fails_at in (9_000, 500, 20):
+        cached = run(property_check(fails_at))
+        monkeypatch.setenv(store.ENV, "off")
+        uncached = run(property_check(fails_at))
+        monkeypatch.setenv(store.ENV, str(cache))
+        assert cached[1] != "passed" and cached == uncached
+
+
+def test_a_cache_that_is_off_stores_nothing(cache, monkeypatch):
+    monkeypatch.setenv(store.ENV, "off")
+    run(property_check())
+    assert not cache.exists()
+
+
+def test_another_seed_or_another_draw_is_another_entry(cache):
+    run(property_check(seed=7))
+    run(property_check(seed=8))
+    assert len(_entries(cache)) == 2
+    # The same test drawing one more value in its body leaves the recorded path: Hypothesis
+    # grades it alone, and its own examples replace the entry.
+    alone = run(property_check(seed=8, draw_more=True))
+    assert alone[1] == "passed" and run(property_check(seed=8, draw_more=True)) == alone
+
+
+def test_a_damaged_entry_is_ignored_and_rebuilt(cache):
+    expected = run(property_check())
+    [entry] = _entries(cache)
+    entry.write_bytes(entry.read_bytes()[:100])
+    assert run(property_check()) == expected
+    assert replay._valid(store.load(entry.stem))
+
+
+def test_an_entry_that_would_run_code_is_refused(cache):
+    class Planted:
+        def __reduce__(self):
+            return (os.system, ("echo planted",))
+
+    run(property_check())
+    [entry] = _entries(cache)
+    entry.write_bytes(pickle.dumps([Planted()]))
+    assert store.load(entry.stem) is None
+    with pytest.raises(pickle.UnpicklingError):
+        store._PlainUnpickler(io.BytesIO(pickle.dumps(Planted()))).load()
+
+
+def test_a_changed_kit_never_reads_an_old_entry(cache, monkeypatch):
+    run(property_check())
+    old = store.key("x")
+    monkeypatch.setattr(store, "kit_digest", lambda: "another kit")
+    assert store.key("x") != old
+
+
+# Mutants whose bug a random-graph check finds and shrinks (the Hypothesis-dependent
+# feedback), one each from the other milestones, graded with the cache and without.
+SAMPLE = ("pow_backward_missing_k", "div_denominator_gradient_sign", "backward_without_a_visited_set",
+          "backward_in_topological_not_reverse_order", "tanh_backward_from_the_input", "weights_all_positive",
+          "sgd_ascends_the_gradient")
+
+
+def test_mutants_get_the_same_report_with_the_cache_as_without(tmp_path, cache, monkeypatch):
+    by_id = {m.id: m for m in MUTANTS}
+    chosen = [by_id[i] for i in SAMPLE]
+    corpus.grade(corpus.REFERENCE, tmp_path / "reference.json")  # fills the cache
+    filled = {p: p.stat().st_mtime_ns for p in _entries(cache)}
+    assert len(filled) >= 3
+    for mutant in chosen:
+        submission = corpus.patched_reference(tmp_path / mutant.id, mutant.patches)
+        milestones = [mutant.milestone]
+        cached = corpus.grade(submission, tmp_path / f"{mutant.id}-cached.json", milestones=milestones)
+        monkeypatch.setenv(store.ENV, "off")
+        uncached = corpus.grade(submission, tmp_path / f"{mutant.id}-uncached.json", milestones=milestones)
+        monkeypatch.setenv(store.ENV, str(cache))
+        assert cached["score"] < cached["max_score"], mutant.id
+        assert corpus.check_results(cached) == corpus.check_results(uncached), mutant.id
+    # Every check was answered from the entries the reference left; none was rebuilt.
+    assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == filled
