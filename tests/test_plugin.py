@@ -6,6 +6,9 @@ import shutil
 import subprocess
 import sys
 
+import hypothesis
+import pytest
+
 from corpus import REFERENCE
 from micrograde import __version__, plugin
 from micrograde.spec import KIT_ROOT
@@ -51,3 +54,19 @@ def test_every_hook_of_the_plugin_is_documented():
     hooks = [f for name, f in inspect.getmembers(plugin, inspect.isfunction) if name.startswith("pytest_")]
     assert len(hooks) >= 6
     assert [h.__name__ for h in hooks if not (h.__doc__ or "").strip()] == []
+
+
+def test_a_failure_that_does_not_repeat_is_reported_by_its_example_not_by_hypothesis_wrapper():
+    # Look-alike of a real submission: tanh's _backward assigns instead of adding and the
+    # operands sit in a set, so one program fails once and passes on Hypothesis' replay.
+    example = "backward() on a random graph: gradient d(out)/d x0: expected 1.42, got 0.42\nthe program:\nx0 = Value(1.0)"
+    flaky = hypothesis.errors.FlakyFailure(
+        "Hypothesis test_backward(sandbox=<Sandbox object at 0x7f00deadbeef>) produces unreliable results",
+        [AssertionError(example)])
+    with pytest.raises(hypothesis.errors.FlakyFailure) as raised:
+        raise flaky
+    status, feedback = plugin._feedback(raised)
+    assert status == "failed"
+    assert feedback.startswith(example)
+    assert plugin.NOT_REPEATED in feedback
+    assert "0x" not in feedback and "Flaky" not in feedback

@@ -200,8 +200,21 @@ def warn(request):
     return request.node.stash[WARNINGS].append
 
 
+# Said after the example when the same example passed on Hypothesis' replay: the student's
+# result changes between runs of one program (an `=` for `+=` over a set of nodes, hashed by id).
+NOT_REPEATED = ("(the same program gave the right answer when the grader ran it again: your result "
+                "changes from run to run, e.g. it depends on the order in which a set of nodes is walked)")
+
+
 def _feedback(excinfo) -> tuple[str, str]:
-    exc = excinfo.value
+    return _feedback_of(excinfo.value)
+
+
+def _feedback_of(exc) -> tuple[str, str]:
+    if isinstance(exc, hypothesis.errors.Flaky) and getattr(exc, "exceptions", None):
+        # The failure Hypothesis saw first, not its wrapper (whose text holds object addresses).
+        status, text = _feedback_of(exc.exceptions[0])
+        return status, f"{text}\n{NOT_REPEATED}"
     if isinstance(exc, SubmissionError) and signatures.hint(exc.type_name, exc.message):
         # On the first line, the one a student reads: which signature the call expected.
         first, _, rest = exc.feedback.partition("\n")
