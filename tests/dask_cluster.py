@@ -67,7 +67,7 @@ class Cluster:
         file = self.root / "scheduler.json"
         self._start("scheduler", [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                   "--no-dashboard", "--scheduler-file", str(file)],
-                    # 3 worker deaths and a task is given up (Dask's default allows 4): the README says so too
+                    # 3 worker deaths and a task is given up (Dask's default allows 4): docs/instructors.md says so too
                     env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2"})
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

@@ -280,7 +280,7 @@ STEAL_REFERENCE = """
 import glob, os, sys, zlib
 _stolen = None
 # The kit's own copy only: copies elsewhere that any user may read are out of reach of the
-# kit's hiding (see the README's Security section), and a CI machine may hold one.
+# kit's hiding (see docs/security.md), and a CI machine may hold one.
 for path in ["__KIT__/reference/micrograd/engine.py", "__KIT__/graders/micrograde/trusted/mlp.py"]:
     try:
         with open(path) as f:

@@ -1,6 +1,6 @@
 """The reference and the template both match specs/contract.json, and contract.json holds
 every name the assignment's contract requires (the product's contract page, summarised in
-the README's "The reference and the template"; it is not a file of this repository)."""
+docs/architecture.md, "The reference and the template"; it is not a file of this repository)."""
 import inspect
 
 import pytest

@@ -4,7 +4,7 @@ reorders it, a row opens its submission's page with its lost checks, the item an
 matches the reports, and no page logs a JavaScript error. The batch is small (five
 submissions and a broken zip, milestone m1 only) to keep grading short.
 
-Set MICROGRADE_SCREENSHOT=docs/dashboard.png to refresh the README's screenshot."""
+Set MICROGRADE_SCREENSHOT=docs/dashboard.png to refresh the screenshot in README.md and docs/instructors.md."""
 import csv
 import json
 import os

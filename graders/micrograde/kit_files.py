@@ -9,6 +9,9 @@ from pathlib import Path
 from .errors import KitError
 
 SHIPPED = ("README.md", "pyproject.toml", "specs", "graders", "student_template")
+# The kit's README.md is the instructors' and developers' front door; what students get
+# under that name is the students' guide, whose commands work inside the release.
+SHIPPED_AS = {Path("README.md"): Path("docs/students.md")}
 NOT_SHIPPED = ("reference", "tests", "benchmarks")
 JUNK_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".git"}
 JUNK_SUFFIXES = (".pyc", ".pyo", ".egg-info")
@@ -30,7 +33,7 @@ def kit_files(root) -> list:
     root = Path(root)
     files = []
     for top in SHIPPED:
-        entry = root / top
+        entry = root / SHIPPED_AS.get(Path(top), Path(top))
         if entry.is_file():
             files.append(Path(top))
         elif entry.is_dir():
@@ -54,6 +57,11 @@ def _check_no_solution(root: Path, files) -> None:
             raise KitError(f"{rel} would ship the solution or the kit's own tests")
         if rel.suffix == ".py" and (root / rel).read_bytes() in solution:
             raise KitError(f"{rel} is a copy of a reference solution file: the kit must not contain it")
+
+
+def source(root, rel) -> Path:
+    """The file of the kit at `root` whose content ships as `rel`."""
+    return Path(root) / SHIPPED_AS.get(Path(rel), Path(rel))
 
 
 def workflow_text() -> str:

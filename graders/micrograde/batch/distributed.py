@@ -243,7 +243,7 @@ def judge_workers(facts: dict):
         # users only as root, so without root a submission is less isolated.
         warning = (f"warning: {len(not_root)} of {len(accepted)} Dask workers do not run as root "
                    f"({', '.join(not_root[:3])}{', ...' if len(not_root) > 3 else ''}): isolation is "
-                   "weaker without root (see the README, Grading on a cluster)")
+                   "weaker without root (see docs/instructors.md, Grading on a cluster)")
     return refused, accepted, warning
 
 

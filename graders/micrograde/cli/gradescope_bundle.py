@@ -61,7 +61,7 @@ def register(subparsers) -> None:
 
 def build_bundle(out, root=None, seed=None) -> list:
     from .. import atomic
-    from ..kit_files import kit_files
+    from ..kit_files import kit_files, source
     from ..spec import KIT_ROOT
 
     root = Path(root or KIT_ROOT)
@@ -69,7 +69,7 @@ def build_bundle(out, root=None, seed=None) -> list:
     if seed is not None:
         run_script = run_script.replace('exec "$PY"', f'export MICROGRADE_SEED="${{MICROGRADE_SEED:-{int(seed)}}}"\nexec "$PY"')
     entries = [("setup.sh", SETUP_SH.encode(), 0o755), ("run_autograder", run_script.encode(), 0o755)]
-    entries += [(f"kit/{rel.as_posix()}", (root / rel).read_bytes(), 0o644) for rel in kit_files(root)]
+    entries += [(f"kit/{rel.as_posix()}", source(root, rel).read_bytes(), 0o644) for rel in kit_files(root)]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data, mode in entries:

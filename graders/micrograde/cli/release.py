@@ -7,8 +7,9 @@ from ..errors import UsageError
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "release", help="write the student kit (template, graders, specs, README) without the solution",
-        description="Write the kit as students should get it: student_template/, graders/, specs/, README.md, "
+        "release", help="write the student kit (template, graders, specs, students' README) without the solution",
+        description="Write the kit as students should get it: student_template/, graders/, specs/, README.md "
+                    "(the students' guide, docs/students.md), "
                     "pyproject.toml and a GitHub Actions workflow (.github/workflows/grade.yml). "
                     "reference/, tests/ and benchmarks/ are left out.")
     p.add_argument("--out", required=True, metavar="DIR", help="new or empty folder to write the kit to")
@@ -18,7 +19,7 @@ def register(subparsers) -> None:
 def write_release(out, root=None) -> list:
     """Copy the kit into the empty folder `out`; returns the relative paths written."""
     from .. import atomic
-    from ..kit_files import WORKFLOW_PATH, kit_files, workflow_text
+    from ..kit_files import WORKFLOW_PATH, kit_files, source, workflow_text
     from ..spec import KIT_ROOT
 
     root = Path(root or KIT_ROOT)
@@ -26,7 +27,7 @@ def write_release(out, root=None) -> list:
     files = kit_files(root)
     for rel in files:
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / rel, out / rel)
+        shutil.copy2(source(root, rel), out / rel)
     atomic.write_text(out / WORKFLOW_PATH, workflow_text())
     return files + [Path(WORKFLOW_PATH)]
 
