@@ -51,7 +51,7 @@ def secret_arguments(folder, arguments) -> str:
     Both argparse-based command lines we start (pytest's and micrograde's) expand @FILE.
     """
     path = Path(folder) / "secret-arguments"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)  # none on Windows
     with os.fdopen(fd, "w") as f:
         f.write("".join(f"{a}\n" for a in arguments))
     return f"@{path}"

@@ -21,7 +21,7 @@ from .report import load_report, write_report
 from .layout.discover import load_override
 from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
-from .worker import processes
+from .worker import facilities, processes
 from .worker.limits import Limits
 
 # Beyond the run's own limit: time for pytest to start, collect and write the report.
@@ -93,13 +93,10 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            *limit_flags(limits)]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HYPOTHESIS_STORAGE_DIRECTORY": scratch,
            "TMPDIR": scratch}
-    try:
-        processes.become_subreaper()
-    except OSError:
-        pass
+    processes.become_subreaper()
     with processes.SPAWN_LOCK:
         proc = subprocess.Popen(cmd, cwd=GRADERS, env=env, stdout=output,
-                                stderr=subprocess.STDOUT if output else None, start_new_session=True)
+                                stderr=subprocess.STDOUT if output else None, **facilities.new_group())
         processes.PROTECTED.add(proc.pid)
     since = processes.start_time(proc.pid)
     try:

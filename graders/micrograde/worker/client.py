@@ -1,5 +1,4 @@
 """The grader's side of a worker: start it, ask it probes under deadlines, clean up after it."""
-import fcntl
 import hashlib
 import os
 import random
@@ -15,11 +14,11 @@ from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped
-from . import isolation, processes
+from . import facilities, isolation, processes
 from .limits import Limits
 from .output import OutputLog
 from .protocol import (SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
-                       NotImplementedYet, Raised, Ready, Request, message_from_frame, pipe_bytes, send)
+                       NotImplementedYet, Raised, Ready, Request, message_from_frame, send)
 
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 # A worker's command line holds nothing but this and the tag below: its configuration
@@ -27,7 +26,6 @@ KIT_ROOT = str(Path(__file__).resolve().parents[3])
 WORKER_MAIN = "from micrograde.worker.main import run; run()"
 STARTUP_TIMEOUT_S = 60.0
 TYPE_NAME_CAP = 200
-F_SETPIPE_SZ = 1031
 OUTPUT_PIPE_BYTES = 1 << 20
 TRACEBACK_LINES = 40
 
@@ -53,18 +51,30 @@ def worker_tag(submission) -> str:
     return "micrograde-worker-" + hashlib.sha256(str(submission).encode()).hexdigest()[:16]
 
 
+# How Windows reports a process that crashed: an NTSTATUS exit code, not a signal.
+WINDOWS_CRASHES = {
+    0xC0000005: "it crashed with an access violation (a crash in native code)",
+    0xC00000FD: "it crashed with a stack overflow (very deep recursion?)",
+    0xC0000409: "it crashed (a fatal error in the interpreter: very deep recursion?)",
+    0xC0000017: "it ran out of memory",
+}
+
+
 def describe_exit(code: int, limits: Limits) -> str:
     if code is None:
         return "the worker stopped answering"
+    if facilities.WINDOWS and (code & 0xFFFFFFFF) in WINDOWS_CRASHES:
+        return f"the worker process crashed (exit code {code & 0xFFFFFFFF:#x}): {WINDOWS_CRASHES[code & 0xFFFFFFFF]}"
     if code >= 0:
         return f"the worker process exited with status {code} (sys.exit or os._exit in the submission?)"
     sig = -code
-    reasons = {
-        signal.SIGXCPU: f"it used up its CPU time limit of {limits.cpu_seconds} s",
-        signal.SIGXFSZ: f"it wrote a file larger than the file size limit of {limits.file_size_mb} MB",
-        signal.SIGSEGV: "it crashed with a segmentation fault (very deep recursion?)",
-        signal.SIGKILL: "it was killed (memory exhausted, or killed by the submission itself)",
-    }
+    # Signals this platform defines (Windows has neither SIGXCPU nor SIGKILL).
+    reasons = {getattr(signal, name): reason for name, reason in (
+        ("SIGXCPU", f"it used up its CPU time limit of {limits.cpu_seconds} s"),
+        ("SIGXFSZ", f"it wrote a file larger than the file size limit of {limits.file_size_mb} MB"),
+        ("SIGSEGV", "it crashed with a segmentation fault (very deep recursion?)"),
+        ("SIGKILL", "it was killed (memory exhausted, or killed by the submission itself)"),
+    ) if hasattr(signal, name)}
     name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
     return f"the worker process died of {name}: {reasons.get(sig, 'killed by a signal')}"
 
@@ -113,10 +123,7 @@ class Sandbox:
         self.ready = False
         self.restarts = 0
         self.seq = 0
-        try:
-            processes.become_subreaper()
-        except OSError:
-            pass
+        processes.become_subreaper()
 
     # -- lifecycle -------------------------------------------------------------------------
     def _config(self) -> dict:
@@ -147,25 +154,25 @@ class Sandbox:
         self._await_ready()
 
     def _spawn(self) -> None:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch)}
+        env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8",
+               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch),
+               "USERPROFILE": str(self.scratch), **facilities.essential_environment()}
+        if facilities.forced_portable():  # the worker asks the same layer, and must get the same answers
+            env[facilities.ENV] = os.environ[facilities.ENV]
         with processes.SPAWN_LOCK:
             # stderr is the pipe of everything the submission prints (stdout joins it in
             # the worker); the protocol has stdin and stdout to itself.
             self.proc = subprocess.Popen(
                 [*children.python(WORKER_MAIN, dont_write_bytecode=True), worker_tag(self.submission)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=self.scratch, env=env, start_new_session=True,
+                cwd=self.scratch, env=env, **facilities.new_group(),
             )
             processes.PROTECTED.add(self.proc.pid)
         self.since = processes.start_time(self.proc.pid)
         self.forged = False
         self.started = time.monotonic()
         self.ready = False
-        try:  # a larger pipe: a flood of output costs fewer wake-ups of both sides
-            fcntl.fcntl(self.proc.stderr.fileno(), F_SETPIPE_SZ, OUTPUT_PIPE_BYTES)
-        except OSError:
-            pass
+        facilities.enlarge_pipe(self.proc.stderr.fileno(), OUTPUT_PIPE_BYTES)
         self.reader = FrameReader(self.proc.stdout.fileno(), self.proc.stderr.fileno(), self.output.feed)
         try:
             send(self.proc.stdin.fileno(), self._config())
@@ -279,7 +286,7 @@ class Sandbox:
     def _unasked(self) -> None:
         """Frames waiting before we ask anything were sent by no loop of ours."""
         self.reader.drain()
-        waiting = len(self.reader.buffer) + pipe_bytes(self.proc.stdout.fileno())
+        waiting = len(self.reader.buffer) + facilities.pipe_bytes(self.proc.stdout.fileno())
         if waiting:
             self._evidence(f"the worker sent {waiting} bytes of protocol frames nobody asked for")
             self.reader.skip_waiting()

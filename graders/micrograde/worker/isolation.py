@@ -2,9 +2,10 @@
 import errno
 import functools
 import os
-import resource
 import tempfile
 from dataclasses import dataclass
+
+from . import facilities
 
 # A container without CAP_SYS_ADMIN (Docker's default capability set and seccomp profile,
 # as on Gradescope) answers these to unshare, mount and pivot_root.
@@ -13,7 +14,7 @@ PROBE_UID = 65534  # any uid but ours: only whether setresuid is allowed matters
 
 
 def is_root() -> bool:
-    return os.geteuid() == 0
+    return facilities.current().root
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,11 @@ class Available:
 def available() -> Available:
     """Tried once per grading process, before its first worker, in a throwaway child: every
     worker of the run is isolated the same way, and no probe pays for the question. Not
-    root: the unprivileged path, which is the normal one there and no degradation."""
-    if not is_root():
-        return Available(False, False)
+    root: the unprivileged path, which is the normal one there and no degradation, unless
+    this system lacks part of it (facilities.Facilities.reduced: macOS, Windows)."""
+    offered = facilities.current()
+    if not is_root() or offered.reduced():
+        return Available(False, offered.setuid and is_root(), offered.reduced())
     from . import mounts
     from .processes import SPAWN_LOCK
 
@@ -68,8 +71,9 @@ def _probe_child(mounts, folder: str, write: int) -> None:
                 step()
                 lines.append("")
             except OSError as e:
-                # Only a refusal degrades; any other failure is the worker's to report.
-                lines.append(str(e) if e.errno in REFUSED else "")
+                # Only a refusal (or a call this C library lacks) degrades; any other
+                # failure is the worker's to report.
+                lines.append(str(e) if e.errno in REFUSED or e.errno is None else "")
         os.write(write, "\n".join(lines).encode())
     finally:
         os._exit(0)
@@ -84,16 +88,24 @@ def drop_privileges(uid: int) -> None:
 
 
 def apply_limits(limits, nproc_base: int = 0) -> None:
+    """The resource limits this platform enforces (facilities.current().rlimits); where it
+    has none (Windows), the grader's deadlines and the output cap still hold."""
+    applied = facilities.current().rlimits
+    if not applied:
+        return
+    import resource
+
     mb = 1024 * 1024
-    settings = [
-        (resource.RLIMIT_AS, limits.memory_mb * mb),
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_FSIZE, limits.file_size_mb * mb),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_NPROC, nproc_base + limits.processes),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    for which, value in settings:
+    values = {
+        "AS": limits.memory_mb * mb,
+        "CPU": limits.cpu_seconds,
+        "FSIZE": limits.file_size_mb * mb,
+        "NOFILE": limits.open_files,
+        "NPROC": nproc_base + limits.processes,
+        "CORE": 0,
+    }
+    for name in applied:
+        which, value = getattr(resource, f"RLIMIT_{name}"), values[name]
         _, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)

@@ -95,9 +95,10 @@ def _inside(path: str, folder: str) -> bool:
 
 def _isolate(config, keep) -> str:
     """Enter the sandbox; return the submission's folder as the worker now sees it."""
-    from . import isolation, mounts, processes
+    from . import facilities, isolation, mounts, processes
     from .limits import Limits
 
+    facilities.current()  # probed now, while every file of the interpreter is readable
     limits = Limits.from_dict(config["limits"])
     submission, scratch, kit = config["submission"], config["scratch"], config["kit_root"]
     prefixes = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
@@ -120,7 +121,8 @@ def _isolate(config, keep) -> str:
     else:
         if uid is not None:  # the machine refused the minimal root (isolation.available): a uid of its own still
             isolation.drop_privileges(uid)
-        nproc_base = processes.user_process_count(os.getuid())
+        # RLIMIT_NPROC counts every process of the uid: the worker may start `processes` more.
+        nproc_base = processes.user_process_count(os.getuid()) if "NPROC" in facilities.current().rlimits else 0
     processes.die_with_parent()
     isolation.apply_limits(limits, nproc_base)
     os.chdir(scratch)
@@ -137,7 +139,7 @@ def _isolate(config, keep) -> str:
 
 def run():
     proto_in, proto_out = _prepare_streams()
-    from . import protocol
+    from . import facilities, protocol
 
     try:
         # The configuration (paths of the run) comes on the protocol, not the command line.
@@ -158,7 +160,7 @@ def run():
         layout=config.get("layout"),
     )
     watch = Watch(registry.PROBES, _depth())
-    protocol.send(proto_out, protocol.Ready(os.getpid(), os.getuid()).to_frame())
+    protocol.send(proto_out, protocol.Ready(os.getpid(), facilities.uid()).to_frame())
     gc.set_threshold(*PROBE_GC_THRESHOLDS)
     while True:
         if gc.get_count()[0] > IDLE_COLLECT_OBJECTS:

@@ -12,7 +12,7 @@ and every process it starts die with its namespaces, and its disk use is capped.
 import os
 import platform
 
-from .libc import check, libc
+from .facilities import c_call
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -33,20 +33,27 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
 def _mount(source, target, fstype, flags, data, what):
-    check(libc.mount(source and os.fsencode(source), os.fsencode(target), fstype and fstype.encode(),
-                     flags, data and data.encode()), what)
+    c_call("mount", source and os.fsencode(source), os.fsencode(target), fstype and fstype.encode(),
+           flags, data and data.encode(), what=what)
 
 
 def new_pid_namespace() -> None:
     """A new PID namespace for this process's next child, which becomes the worker
     (process 1 of that namespace). This process stays where it is."""
-    check(libc.unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+    c_call("unshare", CLONE_NEWPID, what="unshare(CLONE_NEWPID)")
 
 
 def private_namespaces() -> None:
     """New mount, IPC and network namespaces for the worker alone (not the process that
     waits for it outside, which keeps the machine's root: see processes.stand_in_for)."""
-    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET), "unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET)")
+    c_call("unshare", CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET, what="unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET)")
+
+
+def _pivot_root_number() -> int:
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(f"pivot_root: its system call number on {platform.machine()} is not known to the kit")
+    return number
 
 
 def _outermost(paths):
@@ -109,8 +116,8 @@ def build_root(root: str, needed, submission: str, uid: int, disk_mb: int) -> No
     _mount("proc", _mount_point(root + "/proc", True), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None, "proc")
     os.chdir(root)
     # pivot_root(".", "."): the old root ends up stacked on the new one, and is detached.
-    check(libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
-    check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    c_call("syscall", _pivot_root_number(), b".", b".", what="pivot_root")
+    c_call("umount2", b".", MNT_DETACH, what="detach the old root")
     os.chdir("/")
     _mount("none", "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None, "read-only root")
 
@@ -124,7 +131,7 @@ def try_minimal_root(folder: str) -> None:
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None, "mount --make-rprivate /")
     _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755", "tmpfs root")
     os.chdir(folder)
-    check(libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
+    c_call("syscall", _pivot_root_number(), b".", b".", what="pivot_root")
 
 
 def close_other_descriptors(keep) -> None:

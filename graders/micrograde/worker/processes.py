@@ -1,23 +1,39 @@
-"""Processes: dying with the grader, and finding and killing every process a worker left."""
+"""Processes: dying with the grader, and finding and killing every process a worker left.
+
+Each facility used here (prctl, /proc, process groups) is asked of `facilities`; where one
+is missing, what the platform has is used instead, and the run's note says so.
+"""
 import os
 import signal
 import threading
 import time
 
-from .libc import check, libc
+from . import facilities
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def become_subreaper() -> None:
-    """Orphaned descendants of our workers are re-parented to us, so none can slip away."""
-    check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)")
+def become_subreaper() -> bool:
+    """Orphaned descendants of our workers are re-parented to us, so none can slip away.
+    False where the system cannot (no prctl, or it refused): orphans then go to init."""
+    if not facilities.current().prctl:
+        return False
+    try:
+        facilities.c_call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, what="prctl(PR_SET_CHILD_SUBREAPER)")
+        return True
+    except OSError:
+        return False
 
 
 def die_with_parent() -> None:
+    """The worker is killed when the grader dies. Without prctl, a worker between probes
+    still ends when its request pipe closes (worker/main.py); a running probe ends at its
+    CPU limit where there is one."""
+    if not facilities.current().prctl:
+        return
     # Must come after setuid: changing credentials clears the parent-death signal.
-    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    facilities.c_call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0, what="prctl(PR_SET_PDEATHSIG)")
     if os.getppid() == 1:
         os._exit(70)
 
@@ -33,7 +49,7 @@ def stand_in_for(child: int) -> None:
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a mirrored SIGSEGV leaves no core file
     try:
-        check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+        facilities.c_call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0, what="prctl(PR_SET_PDEATHSIG)")
         os.closerange(0, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # the pipes are the worker's alone
         while True:
             try:
@@ -56,6 +72,9 @@ def user_process_count(uid: int) -> int:
 
 
 def _proc_pids():
+    """Every process on the machine; none where there is no /proc to list them."""
+    if not facilities.current().proc:
+        return
     for name in os.listdir("/proc"):
         if name.isdigit():
             yield int(name)
@@ -75,7 +94,9 @@ def processes_of_uid(uid: int):
 
 
 def _stat(pid: int):
-    """(ppid, starttime) of a process, or None when it is gone."""
+    """(ppid, starttime) of a process, or None when it is gone (or there is no /proc)."""
+    if not facilities.current().proc:
+        return None
     try:
         with open(f"/proc/{pid}/stat") as f:
             text = f.read()
@@ -117,21 +138,22 @@ def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200) -
 
     A fork loop can create processes while we kill: repeat until a pass finds none.
     Children in PROTECTED (another run's worker or grading process) are left alone.
+    Without process groups (Windows), the worker and the tree the platform knows of it.
     """
+    offered = facilities.current()
+    if not offered.sessions:
+        facilities.kill_tree(pgid)
     for _ in range(rounds):
-        found = False
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-            found = True
-        except (ProcessLookupError, PermissionError):
-            pass
+        found = facilities.kill_group(pgid)
+        if found and not offered.proc:
+            _reap(pgid)  # a group of zombies still takes signals: reaped, its leader lets it go
         with SPAWN_LOCK:
             victims = set(adopted_children(since)) - (PROTECTED - {pgid})
         if uid is not None:
             victims.update(processes_of_uid(uid))
         for pid in victims:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, facilities.KILL)
                 found = True
             except ProcessLookupError:
                 pass

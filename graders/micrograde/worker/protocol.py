@@ -17,18 +17,17 @@ echoes it, with `tampering`: what the worker's own loop found changed in the kit
 and state (worker/watch.py). A reply that does not echo its request was not sent by that
 loop: the grader records both as runtime integrity evidence.
 
-This module runs in the worker too: standard library and micrograde.errors only.
+This module runs in the worker too: standard library, micrograde.errors and the platform
+layer (worker/facilities.py, which knows how to wait on a pipe here) only.
 """
-import fcntl
 import json
 import os
-import select
 import struct
-import termios
 import time
 from dataclasses import dataclass, field
 
 from ..errors import ProtocolError
+from .facilities import pipe_bytes, read_ready, wait_readable
 
 SEQ = "seq"
 TAMPERING = "tampering"
@@ -67,11 +66,6 @@ def recv_blocking(fd: int):
     return json.loads(_read_exact_blocking(fd, size))
 
 
-def pipe_bytes(fd: int) -> int:
-    """How many bytes wait to be read in a pipe, now."""
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
-
-
 class FrameReader:
     """Reads frames with a deadline; the grader never blocks on an untrusted process.
 
@@ -89,7 +83,7 @@ class FrameReader:
 
     def _drain_once(self) -> bool:
         """Read what the output pipe holds; False once it is closed."""
-        chunk = os.read(self.output_fd, 1 << 20)
+        chunk = read_ready(self.output_fd, 1 << 20)
         if not chunk:
             self.output_fd = None
             return False
@@ -126,13 +120,13 @@ class FrameReader:
             if remaining <= 0:
                 raise TimeoutError
             watched = [self.fd] + ([self.output_fd] if self.output_fd is not None else [])
-            ready, _, _ = select.select(watched, [], [], remaining)
+            ready = wait_readable(watched, remaining)
             if not ready:
                 raise TimeoutError
             if self.output_fd in ready:
                 self._drain_once()
             if self.fd in ready:
-                chunk = os.read(self.fd, 1 << 20)
+                chunk = read_ready(self.fd, 1 << 20)
                 if not chunk:
                     raise EOFError
                 self.buffer += chunk
