@@ -78,8 +78,8 @@ def _isolated_then_portable(monkeypatch, submission, tmp_path, **kwargs):
 def test_forced_portable_layer_reports_every_facility_beyond_the_portable_core_absent(portable):
     offered = facilities.current()
     assert offered.forced_portable
-    assert not (offered.prctl or offered.namespaces or offered.setuid or offered.proc or offered.sessions
-                or offered.fork or offered.select_pipes or offered.pipe_size)
+    assert not (offered.prctl or offered.namespaces or offered.setuid or offered.proc or offered.cgroups
+                or offered.sessions or offered.fork or offered.select_pipes or offered.pipe_size)
     assert offered.rlimits == ()
     assert offered.reduced().startswith(REDUCED)
     assert isolation.available() == isolation.Available(False, False, offered.reduced())

@@ -2,8 +2,8 @@
 
 Every other module asks here and never assumes: prctl (parent-death signal, child
 subreaper), namespaces, mounts and pivot_root, a uid of the worker's own, resource limits
-(which ones the platform honours), /proc, process sessions and groups, fork, select() on
-pipes. Linux as root has them all; a student's macOS or Windows laptop has part of them,
+(which ones the platform honours), /proc, cgroups, process sessions and groups, fork,
+select() on pipes. Linux as root has them all; a student's macOS or Windows laptop has part of them,
 and the run uses what there is (a new session or process group, deadlines kept by the
 parent, memory limits where honoured) and says so once (`REDUCED`).
 
@@ -49,6 +49,8 @@ class Facilities:
     namespaces: bool  # unshare, mount, umount2, pivot_root in the C library (root decides the rest)
     setuid: bool  # root, with setresuid/setgroups and a /proc to find a uid's processes
     proc: bool  # /proc with every process's stat and status
+    cgroups: bool  # the kernel's control groups can be asked (Linux: /proc/self/cgroup, mountinfo, /sys/fs/cgroup);
+    # whether one may be created beneath ours, and which version, is the cgroup module's question
     sessions: bool  # new sessions (setsid) and killing a whole process group (killpg)
     fork: bool
     rlimits: tuple  # names (without RLIMIT_) of the resource limits applied to a worker
@@ -88,6 +90,8 @@ def current() -> Facilities:
                                                for n in ("unshare", "mount", "umount2", "syscall")),
         setuid=not forced and root and proc and all(hasattr(os, n) for n in ("setresuid", "setresgid", "setgroups")),
         proc=proc,
+        cgroups=proc and os.path.isfile("/proc/self/cgroup") and os.path.isfile("/proc/self/mountinfo")
+        and os.path.isdir("/sys/fs/cgroup"),
         sessions=not forced and hasattr(os, "setsid") and hasattr(os, "killpg"),
         fork=not forced and hasattr(os, "fork"),
         rlimits=() if forced else _rlimits(proc),
