@@ -45,7 +45,7 @@ def make_report(tests=None, **over):
         "submission": {"path": "/subs/alice", "sha256": "ab" * 32}, "limits": LIMITS,
         "score": sum(t["score"] for t in tests), "max_score": sum(t["max_score"] for t in tests),
         "milestones": milestones, "tests": tests, "duration_s": 12.3,
-        "integrity": [], "integrity_policy": "report",
+        "integrity": [], "integrity_policy": "report", "course": {"name": "default", "sha256": "cd" * 32},
     }
     report.update(over)
     validate_report(report)  # the fixtures themselves must be real reports

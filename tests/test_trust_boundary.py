@@ -13,7 +13,8 @@ from micrograde.exprgen import Op, Program
 from micrograde.probes import names as probes
 from micrograde.worker import Sandbox
 
-GRADER_ONLY = ("micrograde.trusted", "micrograde.exprgen", "micrograde.expect", "micrograde.training_task", "hypothesis")
+GRADER_ONLY = ("micrograde.trusted", "micrograde.exprgen", "micrograde.expect", "micrograde.training_task",
+               "micrograde.course", "hypothesis")
 
 
 def _reporting_submission(dest, prelude=""):

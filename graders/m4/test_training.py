@@ -5,7 +5,7 @@ trained parameters it gets back, with its own arithmetic.
 """
 import struct
 
-from micrograde import training_task
+from micrograde.course import task as course_task
 from micrograde.expect import expect_all_close, fmt
 from micrograde.trusted.tolerances import close
 from micrograde.probes import names as probes
@@ -49,10 +49,11 @@ def test_plot_losses_writes_a_png(sandbox):
 
 
 def _task(grading):
-    """The seed's task (micrograde/training_task.py): its function, points and starting weights."""
-    task = training_task.regression_task(grading.seed)
-    return task, dict(nin=training_task.NIN, nouts=training_task.NOUTS, start=task.start, xs=task.xs, ys=task.ys,
-                      epochs=training_task.EPOCHS, lr=training_task.LR)
+    """The course's task (micrograde/course/task.py; by default the seed's regression of
+    micrograde/training_task.py): its points, starting weights, network and budget."""
+    task = course_task.task_for(grading.course, grading.seed)
+    return task, dict(nin=task.nin, nouts=list(task.nouts), start=task.start, xs=task.xs, ys=task.ys,
+                      epochs=task.epochs, lr=task.lr)
 
 
 # The networks an MLP of the contract's shape may compute: (hidden, output) activation. The
@@ -64,7 +65,7 @@ FORWARDS = (("tanh", "linear"), ("relu", "linear"), ("linear", "linear"), ("tanh
 def _forward_of(start_outputs, task):
     """The (hidden, output) activations whose network gives these outputs at the start."""
     for hidden, output in FORWARDS:
-        want = [mlp.predict(task.start, training_task.NIN, training_task.NOUTS, x, hidden, output) for x in task.xs]
+        want = [mlp.predict(task.start, task.nin, task.nouts, x, hidden, output) for x in task.xs]
         if all(isinstance(a, float) and close(a, w, rel=1e-6) for a, w in zip(start_outputs, want)):
             return hidden, output
     return None
@@ -77,33 +78,33 @@ def _final_mse(answer, task) -> float:
     Measured with the network the model computes (its outputs at the start say which), so a
     relu MLP that fits the points has fitted them. Never a loss the submission reports.
     """
-    count = mlp.parameter_count(training_task.NIN, training_task.NOUTS)
+    count = mlp.parameter_count(task.nin, task.nouts)
     params = answer["parameters"]
     if answer["count"] != count or len(params) != count or not all(isinstance(p, float) for p in params):
-        raise AssertionError(f"the trained MLP(2, {training_task.NOUTS}) does not have {count} numeric parameters")
+        raise AssertionError(f"the trained MLP({task.nin}, {list(task.nouts)}) does not have {count} numeric parameters")
     found = _forward_of(answer["start_outputs"], task)
     if found is None:  # the feedback of the contract's network, the one the student is asked for
-        expect_all_close(answer["start_outputs"], [mlp.predict(task.start, training_task.NIN, training_task.NOUTS, x) for x in task.xs],
+        expect_all_close(answer["start_outputs"], [mlp.predict(task.start, task.nin, task.nouts, x) for x in task.xs],
                          "after the grader set every parameter's .data, your MLP's output for training point",
                          context="the model must compute with the very Values that parameters() returns", rel=1e-6)
         raise AssertionError("after the grader set every parameter's .data, your MLP's outputs are not those of an "
                              "MLP with these parameters: it must compute with the very Values parameters() returns")
-    return mlp.mse(params, training_task.NIN, training_task.NOUTS, task.xs, task.ys, *found)
+    return mlp.mse(params, task.nin, task.nouts, task.xs, task.ys, *found)
 
 
 def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
     task, args = _task(grading)
-    what = f"train(MLP(2, {training_task.NOUTS}), 24 points, epochs={training_task.EPOCHS}, lr={training_task.LR})"
+    what = f"train(MLP({task.nin}, {list(task.nouts)}), {task.what}, epochs={task.epochs}, lr={task.lr})"
     loss = _final_mse(sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **args), task)
-    assert loss < training_task.TARGET_MSE, (
-        f"from the grader's starting weights (MSE {fmt(task.start_mse)}), train() brought the MSE on the 24 "
-        f"training points to {fmt(loss)}; it should fall below {training_task.TARGET_MSE}")
+    assert loss < task.target_mse, (
+        f"from the grader's starting weights (MSE {fmt(task.start_mse)}), train() brought the MSE on the "
+        f"training points ({task.what}) to {fmt(loss)}; it should fall below {task.target_mse}")
 
 
 def test_your_mlp_trained_by_the_graders_loop_converges(sandbox, grading, check_seed):
     task, args = _task(grading)
-    what = f"the grader's own SGD loop on your MLP(2, {training_task.NOUTS})"
+    what = f"the grader's own SGD loop on your MLP({task.nin}, {list(task.nouts)})"
     loss = _final_mse(sandbox.call(probes.TRAIN_FIT_WITH_GRADER_LOOP, what, timeout=60, seed=check_seed, **args), task)
-    assert loss < training_task.TARGET_MSE, (
+    assert loss < task.target_mse, (
         f"from the grader's starting weights (MSE {fmt(task.start_mse)}), the grader's own SGD loop with your "
-        f"forward and backward reaches MSE {fmt(loss)}; it should fall below {training_task.TARGET_MSE}")
+        f"forward and backward reaches MSE {fmt(loss)}; it should fall below {task.target_mse}")

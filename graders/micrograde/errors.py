@@ -57,6 +57,11 @@ class LayoutError(UsageError):
     """An instructor's layout file that cannot be used (bad format, unknown contract name)."""
 
 
+class CourseError(UsageError):
+    """A course pack (course.toml and its checks/) that cannot be used. The message names the
+    file, the key and what is allowed there."""
+
+
 class KitError(MicrogradeError):
     """The kit itself failed: a fault of the grader (or of its installation), not of the
     user's input nor of the submission. Also raised when a release or bundle would ship
@@ -107,6 +112,13 @@ class MissingName(ProbeError):
     """The submission lacks a contract name, or still has the template's stub for it."""
 
     status = "missing"
+
+
+class CheckRefused(ProbeError):
+    """An instructor check asked the worker to run code that imports the kit (its trusted
+    side included) or reaches past its arguments: refused before anything reaches the worker."""
+
+    status = "error"
 
 
 class SubmissionError(Exception):

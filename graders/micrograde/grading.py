@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from . import children, integrity, rubric
+from . import course as course_files
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .options import limit_flags
@@ -37,30 +38,32 @@ def check_milestones(milestones) -> list[str]:
 
 
 def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
-                started: float, integrity_policy: str = "report") -> dict:
+                started: float, integrity_policy: str = "report", course=None) -> dict:
     report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
                           sha256=submission_files.sha256(submission), limits=limits.to_dict(),
                           duration_s=time.monotonic() - started, note=note,
                           integrity=integrity.static_facts(submission).findings.to_list(),
-                          integrity_policy=integrity_policy)
+                          integrity_policy=integrity_policy, course=course)
     write_report(report, report_path)
     return report
 
 
-def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_policy: str) -> bool:
+def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_policy: str, course) -> bool:
     return (report["status"] == "complete" and report["seed"] == seed
+            and report["course"]["sha256"] == course.sha256
             and report["submission"]["sha256"] == submission_files.sha256(submission)
             and sorted(report["milestones"]) == sorted(milestones)
             and report["integrity_policy"] == integrity_policy)
 
 
 def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED, limits=None,
-          output=None, integrity_policy: str = "report", layout=None) -> dict:
+          output=None, integrity_policy: str = "report", layout=None, course=None) -> dict:
     """Grade one submission folder; always write a schema-valid report and return it.
 
     `output` is where pytest's terminal output goes (None: this process's stdout).
     `integrity_policy`: "report" (findings shown, score unchanged) or "zero" (flagged: 0).
     `layout`: an instructor's layout file (contract name -> "path.py[:Name]"), checked here.
+    `course`: a course pack folder (None: the kit's course/ if any, else the default), checked here.
     Raises UsageError (NotASubmission) for bad arguments, KitError for a fault of the kit; a submission that
     crashes, hangs or kills the grading process still gets its (fail-closed) report.
     """
@@ -75,6 +78,9 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         layout = Path(layout).resolve()
         load_override(layout)  # a bad layout file is the caller's error, said before grading starts
         layout_args = [f"--layout={layout}"]
+    course_pack = course_files.load(course)  # a bad pack is the caller's error, said before grading starts
+    if course_pack.root is not None:
+        layout_args.append(f"--course={course_pack.root}")
     report_path = Path(report_path).resolve()
     # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
     # files), removed below even when the grading process was killed before its own clean-up.
@@ -111,18 +117,18 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         proc.wait()
         return fail_closed(submission, report_path, milestones, seed, limits,
                            f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s",
-                           started, integrity_policy)
+                           started, integrity_policy, course_pack)
     if code in (2, 3, 4):
         fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})",
-                    started, integrity_policy)
+                    started, integrity_policy, course_pack)
         raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
-        if code in (0, 1) and _is_final(report, submission, seed, milestones, integrity_policy):
+        if code in (0, 1) and _is_final(report, submission, seed, milestones, integrity_policy, course_pack):
             return report
     except ReportError:
         pass
     how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
     return fail_closed(submission, report_path, milestones, seed, limits,
                        f"the grading process {how} before writing its report (killed by the submission?)",
-                       started, integrity_policy)
+                       started, integrity_policy, course_pack)

@@ -1,5 +1,6 @@
 """The options `micrograde grade`, `micrograde batch` and the pytest plugin share, each
-defined once: one flag per field of `Limits`, the integrity policy and the layout file.
+defined once: one flag per field of `Limits`, the integrity policy, the layout file and
+the course pack.
 
 `add` is argparse's `add_argument` or pytest's `addoption` (they take the same
 arguments), so the two command lines cannot drift apart. Part of the core: it imports
@@ -44,6 +45,19 @@ def add_integrity_option(add) -> None:
     add("--integrity", choices=INTEGRITY_POLICIES, default="report",
         help="report: integrity findings are listed and the score is unchanged (default); "
              "zero: a submission with findings scores 0")
+
+
+def add_course_option(add) -> None:
+    add("--course", default=None, metavar="DIR",
+        help="course pack: a folder with course.toml (points, visibility, extra operations, the M4 task, "
+             "instructor checks); default: the kit's course/ folder if any, else the default assignment")
+
+
+def course_from(folder):
+    """The course a command line names (None: the default); CourseError if it cannot be used."""
+    from . import course
+
+    return course.load(folder)
 
 
 def add_layout_option(add) -> None:

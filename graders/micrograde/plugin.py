@@ -18,11 +18,12 @@ from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
 from .layout.render import layout_lines, lost_lines, not_found_name
-from .options import limits_from
+from .options import course_from, limits_from
 from .report import write_report
 from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
+from .spec import GRADERS
 from .worker import Sandbox, isolation, worker_kind
 
 FEEDBACK_LINES = 14
@@ -55,6 +56,7 @@ class Grading:
         # Where the submission's code is: read statically here, imported from there by the worker.
         self.layout = discover_layout(self.submission, config.getoption("layout"))
         self.integrity_policy = config.getoption("integrity")
+        self.course = course_from(config.getoption("course"))
         # Read statically here, in the grading process; runtime evidence arrives in integrity.RUNTIME.
         self.static = integrity.static_facts(self.submission)
         self.results: dict[str, dict] = {}
@@ -70,7 +72,7 @@ class Grading:
         found = integrity.Findings(self.static.findings)
         found.extend(integrity.RUNTIME)
         graded = [{"name": name, "milestone": m, "max_score": points, "status": self.results[name]["status"]}
-                  for m, name, points in rubric.checks(self.milestones) if name in self.results]
+                  for m, name, points in rubric.checks(self.milestones, self.course) if name in self.results]
         found.extend(integrity.stub_contradictions(self.static.definitions, graded))
         return found
 
@@ -82,7 +84,7 @@ class Grading:
             submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
             duration_s=time.monotonic() - self.started, note=note,
             integrity=self.findings().to_list(), integrity_policy=self.integrity_policy,
-            layout=self.layout.report(),
+            layout=self.layout.report(), course=self.course,
         )
         write_report(report, self.report_path)
         self.report = report
@@ -104,9 +106,14 @@ def pytest_configure(config):
     config.option.reportchars = "N"
     try:
         config.stash[GRADING] = Grading(config)
-    except UsageError as e:  # a bad --submission, --layout or limit: one line, exit status 4
+    except UsageError as e:  # a bad --submission, --layout, --course or limit: one line, exit status 4
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
+    checks = config.stash[GRADING].course.checks_dir
+    if checks is not None and str(checks) not in config.args:
+        # The course's instructor checks run beside the grader suites, with the same fixtures;
+        # those of milestones not graded in this run are deselected at collection.
+        config.args.append(str(checks))
 
 
 def _refuse_submission_plugins(config) -> None:
@@ -119,21 +126,41 @@ def _refuse_submission_plugins(config) -> None:
                                     f"`micrograde grade`, or pass --submission=DIR as one argument")
 
 
+def _is_instructor_check(item) -> bool:
+    return GRADERS not in Path(str(item.path)).resolve().parents
+
+
 def _milestone(item) -> str:
+    """The milestone that owns a check: its suite's folder, or the course's entry for an instructor check."""
+    if _is_instructor_check(item):
+        return item.config.stash[GRADING].course.instructor.get(item.originalname, ("", ""))[0]
     return Path(str(item.path)).parent.name
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Check every grader test against the rubric, seed its examples, write the fail-closed report."""
+    """Check every grader test against the rubric, seed its examples, write the fail-closed report.
+    The course switches checks off, and adds its instructor checks to the milestones graded."""
     grading = config.stash[GRADING]
-    known = {name: m for m, name, _ in rubric.checks()}
+    course = grading.course
+    graded = {_milestone(item) for item in items if not _is_instructor_check(item)}
+    known = {name: m for m, name, _ in rubric.checks(course=course)}
+    every = {name: m for m, name, _ in rubric.checks()} | {n: m for n, (m, _) in course.instructor.items()}
+    keep, off = [], []
     for item in items:
         name = item.originalname
-        if known.get(name) != _milestone(item):
-            raise pytest.UsageError(f"grader test {item.nodeid} has no entry in specs/rubric.json")
+        if every.get(name) != _milestone(item):
+            where = "specs/rubric.json" if not _is_instructor_check(item) else f"{course.root}/course.toml"
+            raise pytest.UsageError(f"grader test {item.nodeid} has no entry in {where}")
+        if name not in known or _milestone(item) not in graded:
+            off.append(item)
+            continue
+        keep.append(item)
         if hasattr(item.obj, "hypothesis"):
             hypothesis.seed(grading.check_seed(name))(item.obj)
-    grading.milestones = sorted({_milestone(item) for item in items})
+    if off:
+        config.hook.pytest_deselected(items=off)
+        items[:] = keep
+    grading.milestones = sorted(graded)
     if grading.milestones:
         # Fail closed from the start: if this process is killed, this report stays.
         grading.write(note="grading did not finish: the grading process stopped before the end")

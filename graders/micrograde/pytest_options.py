@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import early_worker
-from .options import add_integrity_option, add_layout_option, add_limit_options
+from .options import add_course_option, add_integrity_option, add_layout_option, add_limit_options
 from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
 
 
@@ -44,6 +44,7 @@ def pytest_addoption(parser, pluginmanager):
                     help="folder that contains the micrograd/ package (default: student_template/)")
     group.addoption("--report", default="micrograde-report.json", help="where to write the JSON score report")
     add_layout_option(group.addoption)
+    add_course_option(group.addoption)
     group.addoption("--seed", type=int, default=DEFAULT_SEED, help="grading seed (instructors: a private one)")
     add_integrity_option(group.addoption)
     add_limit_options(group.addoption)

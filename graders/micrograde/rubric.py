@@ -20,11 +20,30 @@ def _rubric() -> dict:
 MILESTONES = tuple(_rubric())
 
 
-def title(milestone: str) -> str:
-    """What the milestone covers, e.g. "Value and its operators"."""
-    return _rubric()[milestone]["title"]
+def title(milestone: str, course=None) -> str:
+    """What the milestone covers, e.g. "Value and its operators" (a course may retitle it)."""
+    default = _rubric()[milestone]["title"]
+    return course.title(milestone, default) if course is not None else default
 
 
-def checks(milestones=MILESTONES) -> list[tuple[str, str, float]]:
-    """(milestone, check name, points), in rubric order."""
-    return [(m, name, points) for m in MILESTONES if m in milestones for name, points in _rubric()[m]["checks"].items()]
+def checks(milestones=MILESTONES, course=None) -> list[tuple[str, str, float]]:
+    """(milestone, check name, points), in rubric order. A course (micrograde.course) sets
+    points, switches checks off and adds its instructor checks after each milestone's own."""
+    out = []
+    for m in MILESTONES:
+        if m not in milestones:
+            continue
+        for name, points in _rubric()[m]["checks"].items():
+            if course is None:
+                out.append((m, name, points))
+            elif course.enabled(name):
+                out.append((m, name, course.points(name, points)))
+        if course is not None:
+            out += [(m, name, course.points(name, 0)) for name, (owner, _) in course.instructor.items()
+                    if owner == m and course.enabled(name)]
+    return out
+
+
+def visibility(name: str, course=None) -> str:
+    """Who may see the check: visible, after_due_date, after_published or hidden."""
+    return course.visibility(name) if course is not None else "visible"

@@ -32,6 +32,12 @@ class Task:
     ys: list
     start: list  # the parameters the grader sets before training, in the contract's order
     start_mse: float
+    nin: int = NIN
+    nouts: tuple = tuple(NOUTS)
+    epochs: int = EPOCHS
+    lr: float = LR
+    target_mse: float = TARGET_MSE
+    what: str = f"{POINTS} points"
 
 
 def _function(rng: random.Random):
@@ -43,6 +49,21 @@ def _function(rng: random.Random):
     d = rng.choice((-1, 1)) * rng.uniform(0.1, 0.4)
     e = rng.uniform(-0.2, 0.2)
     return lambda x: a * math.tanh(b * (u[0] * x[0] + u[1] * x[1]) + c) + d * (v[0] * x[0] + v[1] * x[1]) + e
+
+
+def _learnable_start(rng, xs, ys, nin, nouts, epochs, lr, target):
+    """A start the grader's own SGD takes from far off (MSE > MIN_START_MSE) to half the
+    target within the budget, and its MSE; None when no draw is learnable."""
+    count = mlp.parameter_count(nin, nouts)
+    for _ in range(MAX_DRAWS):
+        start = [rng.uniform(-1, 1) for _ in range(count)]
+        start_mse = mlp.mse(start, nin, nouts, xs, ys)
+        if start_mse <= MIN_START_MSE:
+            continue
+        trained, history = mlp.sgd_train(start, nin, nouts, xs, ys, epochs, lr)
+        if mlp.mse(trained, nin, nouts, xs, ys) < target * MARGIN_MSE / TARGET_MSE:
+            return start, start_mse
+    return None
 
 
 @functools.lru_cache(maxsize=4)

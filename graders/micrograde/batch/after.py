@@ -7,7 +7,7 @@ from ..errors import SimilarityFailed, SimilarityUnavailable
 from ..report import lms
 
 
-def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text="", log=print) -> dict:
+def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text="", log=print, course=None) -> dict:
     """`folders`: {name: folder} of the submissions that could be read. Returns the
     similarity result (with no pairs and a note saying why when it could not be computed)."""
     threshold = similarity.DEFAULT_THRESHOLD if threshold is None else threshold

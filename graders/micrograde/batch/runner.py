@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from .. import submission as submission_files
-from ..errors import ReportError, SourceError
+from ..errors import ReportError, SourceError, UsageError
 from ..report import load_report
 from ..rubric import MILESTONES
 from ..spec import DEFAULT_SEED
@@ -80,10 +80,19 @@ class LocalPool:
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
               limit_args=(), integrity_policy="report", similarity_threshold=None,
-              scheduler=None) -> BatchResult:
+              scheduler=None, course=None) -> BatchResult:
     """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
-    scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786)."""
+    scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786). `course`: a course
+    pack folder (None: the kit's course/ if any, else the default)."""
+    from .. import course as courses
+
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
+    course = courses.load(course)
+    if course.root is not None:
+        if scheduler is not None:
+            raise UsageError("--course with --scheduler: a course pack is not shipped to Dask workers yet; "
+                             "grade the course's batch on this machine (--jobs)")
+        limit_args = [*limit_args, f"--course={course.root}"]
     out = Path(out)
     seed = DEFAULT_SEED if seed is None else seed
     milestones = [m for m in MILESTONES if m in milestones] if milestones else list(MILESTONES)
@@ -105,7 +114,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         try:
             # the same hash grade() records in the report, so the two can be compared
             key = cache.wanted_key(submission_files.sha256(sub.path), __version__, seed, milestones,
-                                   integrity_policy)
+                                   integrity_policy, course.sha256)
         except OSError as e:  # an unreadable file: this submission only
             done[sub.name] = (None, f"unreadable: {e}")
             continue
@@ -140,7 +149,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         _finish(result, subs, done, out, write_plot=False)
         raise
     pool.close(interrupted=False)
-    _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log)
+    _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log, course=course)
     return result
 
 
@@ -150,7 +159,7 @@ def _dask_pool(address: str, log):
     return DaskPool(address, log)
 
 
-def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print):
+def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print, course=None):
     result.outcomes = [(s.name, *done[s.name]) for s in subs]
     result.sources = {s.name: s.source for s in subs}
     gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones, result.sources)
@@ -160,4 +169,4 @@ def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None,
         plot.write_summary_png(out / "summary.png", st)
         after.publish(out, result.outcomes, result.milestones,
                       {s.name: s.path for s in subs if s.path is not None},
-                      threshold=similarity_threshold, summary_text=result.summary_text, log=log)
+                      threshold=similarity_threshold, summary_text=result.summary_text, log=log, course=course)

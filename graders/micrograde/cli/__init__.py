@@ -5,7 +5,7 @@ import sys
 
 from ..errors import MicrogradeError
 
-SUBCOMMANDS = ["grade", "batch", "export", "gradescope_bundle", "release"]
+SUBCOMMANDS = ["grade", "batch", "export", "gradescope_bundle", "release", "course"]
 
 
 def build_parser() -> argparse.ArgumentParser:

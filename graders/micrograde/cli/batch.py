@@ -6,7 +6,8 @@ from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
 from ..similarity import DEFAULT_THRESHOLD as DEFAULT_SIMILARITY
 from ..errors import UsageError
-from ..options import LIMITS_GROUP, add_integrity_option, add_layout_option, add_limit_options, limit_flags, limits_from
+from ..options import (LIMITS_GROUP, add_course_option, add_integrity_option, add_layout_option, add_limit_options,
+                       limit_flags, limits_from)
 
 
 def register(subparsers) -> None:
@@ -32,6 +33,7 @@ def register(subparsers) -> None:
                    help="similarity score (0 to 1) from which a pair is flagged in the dashboard "
                         f"(default {DEFAULT_SIMILARITY})")
     add_layout_option(p.add_argument)
+    add_course_option(p.add_argument)
     add_integrity_option(p.add_argument)
     add_limit_options(p.add_argument_group(LIMITS_GROUP).add_argument)
     p.set_defaults(func=run)
@@ -62,7 +64,7 @@ def run(args) -> int:
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
                        progress=not args.no_progress, limit_args=limit_args,
                        integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold,
-                       scheduler=args.scheduler)
+                       scheduler=args.scheduler, course=args.course)
     print(result.summary_text)
     problems = [(name, problem) for name, _, problem in result.outcomes if problem]
     if problems:

@@ -5,7 +5,8 @@ from .. import grading
 from .. import submission as submission_files
 from ..errors import UsageError
 from ..spec import DEFAULT_SEED
-from ..options import LIMITS_GROUP, add_integrity_option, add_layout_option, add_limit_options, limits_from
+from ..options import (LIMITS_GROUP, add_course_option, add_integrity_option, add_layout_option, add_limit_options,
+                       limits_from)
 
 
 def register(subparsers) -> None:
@@ -17,6 +18,7 @@ def register(subparsers) -> None:
     parser.add_argument("--json", default="micrograde-report.json", metavar="PATH", help="where to write the report")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="grading seed")
     add_layout_option(parser.add_argument)
+    add_course_option(parser.add_argument)
     add_integrity_option(parser.add_argument)
     add_limit_options(parser.add_argument_group(LIMITS_GROUP).add_argument)
     parser.set_defaults(func=run)
@@ -28,7 +30,7 @@ def run(args) -> int:
         raise UsageError("--seed must be a whole number >= 0")
     report = grading.grade(folder, args.json, milestones=args.milestone, seed=args.seed,
                            limits=limits_from(lambda dest: getattr(args, dest)),
-                           integrity_policy=args.integrity, layout=args.layout)
+                           integrity_policy=args.integrity, layout=args.layout, course=args.course)
     if not any(entry["found"] for entry in report.get("layout", {}).get("names", {}).values()):
         print(f"micrograde grade: warning: none of the contract's names was found in {folder} "
               f"({report.get('layout', {}).get('searched_count', 0)} Python files and notebooks read)", file=sys.stderr)

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import UsageError
+from ..options import add_course_option, course_from
 
 # Fixed timestamp: the same kit gives the same zip, byte for byte.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -56,10 +57,13 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="ZIP", help="the zip to write, e.g. autograder.zip")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed baked into the bundle (default: the kit's public seed)")
+    add_course_option(p.add_argument)
     p.set_defaults(func=run)
 
 
-def build_bundle(out, root=None, seed=None) -> list:
+def build_bundle(out, root=None, seed=None, course=None) -> list:
+    """`course`: a micrograde.course.Course shipped whole at kit/course/ (the autograder is the
+    official grade: hidden checks included; Gradescope hides them from students per test)."""
     from .. import atomic
     from ..kit_files import kit_files, source
     from ..spec import KIT_ROOT
@@ -70,6 +74,11 @@ def build_bundle(out, root=None, seed=None) -> list:
         run_script = run_script.replace('exec "$PY"', f'export MICROGRADE_SEED="${{MICROGRADE_SEED:-{int(seed)}}}"\nexec "$PY"')
     entries = [("setup.sh", SETUP_SH.encode(), 0o755), ("run_autograder", run_script.encode(), 0o755)]
     entries += [(f"kit/{rel.as_posix()}", source(root, rel).read_bytes(), 0o644) for rel in kit_files(root)]
+    if course is not None and course.root is not None:
+        from ..course import COURSE_FILE, SHIPPED_DIR, pack_files
+
+        for rel in [Path(COURSE_FILE), *pack_files(course.root)]:
+            entries.append((f"kit/{SHIPPED_DIR}/{rel.as_posix()}", (course.root / rel).read_bytes(), 0o644))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data, mode in entries:
@@ -85,7 +94,7 @@ def run(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise UsageError(f"--out {out} is a folder: give the path of the zip to write, e.g. {out / 'autograder.zip'}")
-    names = build_bundle(out, seed=args.seed)
+    names = build_bundle(out, seed=args.seed, course=course_from(args.course))
     print(f"wrote {out} ({len(names)} files): upload it as the Gradescope autograder")
     return 0
 

@@ -218,8 +218,10 @@ def _lost(report) -> str:
         return "<p class=\"ok\">No check lost points.</p>"
     out = ['<ul id="lost-checks">']
     for t in lost:
+        seen = t.get("visibility", "visible")
+        label = "" if seen == "visible" else f' <span class="warn">students: {esc(seen.replace("_", " "))}</span>'
         out.append(f'<li class="lost-check"><h3><code>{esc(t["name"])}</code> ({esc(t["milestone"])}, '
-                   f'{esc(t["status"])}, {number(t["score"])} / {number(t["max_score"])})</h3>'
+                   f'{esc(t["status"])}, {number(t["score"])} / {number(t["max_score"])}){label}</h3>'
                    f'<pre class="feedback">{esc(t["feedback"] or "(no feedback)")}</pre>')
         if t.get("warning"):
             out.append(f'<p class="warn">warning: {esc(t["warning"])}</p>')
@@ -249,7 +251,9 @@ def submission_page(name, report, problem, milestones, log_path, pairs) -> str:
             f'<p>status: <span class="{"ok" if status == "complete" else "bad"}">{esc(status)}</span></p>']
     if report is not None:
         body.append(f'<p>score: <strong id="score">{number(report["score"])} / {number(report["max_score"])}</strong>'
-                    f' · seed {report["seed"]} · kit {esc(report["kit_version"])} · {report["duration_s"]:.1f} s</p>')
+                    f' · seed {report["seed"]} · kit {esc(report["kit_version"])} · {report["duration_s"]:.1f} s'
+                    + (f' · course {esc(report["course"]["name"])} (<code>{esc(report["course"]["sha256"][:12])}</code>)'
+                       if "course" in report else "") + '</p>')
         if report.get("note"):
             body.append(f'<p class="warn">{esc(report["note"])}</p>')
         rows = []

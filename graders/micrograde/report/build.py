@@ -3,6 +3,7 @@ import datetime
 
 from .. import __version__
 from .. import rubric
+from ..course import DEFAULT as DEFAULT_COURSE
 from ..untrusted import cap
 
 NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
@@ -23,7 +24,7 @@ def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str
 
 def build_report(*, results: dict, milestones, seed: int, submission_path: str, sha256: str,
                  limits: dict, duration_s: float, note: str = "", integrity=(),
-                 integrity_policy: str = "report", layout: dict | None = None) -> dict:
+                 integrity_policy: str = "report", layout: dict | None = None, course=None) -> dict:
     """`integrity`: finding entries (micrograde.integrity.Findings.to_list()). Under the
     "zero" policy a flagged submission scores 0 on every check; statuses and feedback stay,
     so the instructor still sees what the code did."""
@@ -33,13 +34,17 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
     zeroed = integrity_policy == "zero" and bool(integrity)
     tests, totals = [], {}
     complete = True
-    for milestone, name, points in rubric.checks(milestones):
+    for milestone, name, points in rubric.checks(milestones, course):
         got = results.get(name)
         if got is None:
             complete = False
             got = result("error", NO_RESULT)
         score = points if got["status"] == "passed" and not zeroed else 0
-        tests.append({"name": name, "milestone": milestone, "score": score, "max_score": points, **got})
+        entry = {"name": name, "milestone": milestone, "score": score, "max_score": points, **got}
+        seen = rubric.visibility(name, course)
+        if seen != "visible":  # said only where it differs: a default course's report is as before
+            entry["visibility"] = seen
+        tests.append(entry)
         total = totals.setdefault(milestone, {"score": 0, "max_score": 0})
         total["score"] += score
         total["max_score"] += points
@@ -57,6 +62,7 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
         "duration_s": round(duration_s, 3),
         "integrity": integrity,
         "integrity_policy": integrity_policy,
+        "course": (course or DEFAULT_COURSE).report(),
     }
     if layout is not None:
         report["layout"] = layout

@@ -10,7 +10,7 @@ import math
 
 from ..rubric import MILESTONES
 from .csv_row import number
-from .text import FLAGGED, flagged, seed_label, visible
+from .text import FLAGGED, flagged, seed_label, student_view, visible
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -27,6 +27,7 @@ def _test_output(test: dict) -> str:
 
 
 def _summary(report: dict) -> str:
+    report = student_view(report)  # the totals of what students see: no hidden check's points either
     lines = [f"micrograde {report['kit_version']}, seed {seed_label(report['seed'])}: "
              f"{number(report['score'])} / {number(report['max_score'])} points."]
     for m in MILESTONES:
@@ -60,7 +61,8 @@ def to_results(report: dict, visibility: str = "visible") -> dict:
             "status": "passed" if test["status"] == "passed" else "failed",
             "output": _test_output(test),
             "tags": [m, test["status"]],
-            "visibility": visibility,
+            # The course's per-check visibility; the run's default for the others.
+            "visibility": test.get("visibility", visibility),
         })
     return {
         "score": report["score"],

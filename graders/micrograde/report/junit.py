@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from ..rubric import MILESTONES
 from .csv_row import integrity_summary, number
 from .table import integrity_lines
-from .text import seed_label, visible as clean
+from .text import seed_label, student_view, visible as clean
 
 FAILURE = {"failed", "missing"}
 ERROR = {"error", "timeout"}
@@ -30,6 +30,7 @@ def _counts(tests) -> dict:
 
 
 def to_element(report: dict) -> ET.Element:
+    report = student_view(report)  # CI test viewers are students' too: checks not visible yet are left out
     root = ET.Element("testsuites", {"name": "micrograde", **_counts(report["tests"])})
     for m in MILESTONES:
         if m not in report["milestones"]:

@@ -1,10 +1,11 @@
 """A report as Markdown for a CI job summary ($GITHUB_STEP_SUMMARY): the total, a points
-table per milestone, and the feedback of every check that lost points."""
+table per milestone, and the feedback of every check that lost points. Students read it:
+checks their course does not show yet (report/text.py: student_view) are left out."""
 import re
 
 from ..rubric import MILESTONES
 from .csv_row import number
-from .text import FLAGGED, flagged, seed_label, visible
+from .text import FLAGGED, flagged, seed_label, student_view, visible
 
 # GitHub caps a step summary at 1 MiB; long captured output is cut so feedback still fits.
 OUTPUT_LIMIT = 2000
@@ -34,6 +35,7 @@ def _table(header, rows, align) -> list:
 
 
 def render(report: dict) -> str:
+    report = student_view(report)  # students read it: checks not visible yet are left out
     out = [f"## micrograde: {number(report['score'])} / {number(report['max_score'])} points", ""]
     out.append(f"Kit {report['kit_version']} · seed {seed_label(report['seed'])} · "
                f"submission `{report['submission']['sha256'][:12]}` · "

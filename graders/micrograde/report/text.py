@@ -36,3 +36,26 @@ FLAGGED = "Flagged for review: your instructor will look at this submission befo
 
 def flagged(report: dict) -> bool:
     return bool(report.get("integrity"))
+
+
+def visibility_of(test: dict) -> str:
+    """Who may see a check (the course sets it; absent: visible)."""
+    return test.get("visibility", "visible")
+
+
+def student_view(report: dict, shown=("visible",)) -> dict:
+    """The report as a student may read it now: only the checks whose visibility is in
+    `shown`, with the totals of those (what is withheld is counted, never named). The
+    report itself keeps every check: the official grade counts them all."""
+    tests = [t for t in report["tests"] if visibility_of(t) in shown]
+    if len(tests) == len(report["tests"]):
+        return report
+    totals = {}
+    for m in report["milestones"]:
+        mine = [t for t in tests if t["milestone"] == m]
+        totals[m] = {"score": sum(t["score"] for t in mine), "max_score": sum(t["max_score"] for t in mine)}
+    withheld = len(report["tests"]) - len(tests)
+    note = f"{withheld} more check{'s are' if withheld != 1 else ' is'} graded but not shown here yet"
+    return {**report, "tests": tests, "milestones": totals, "score": sum(t["score"] for t in totals.values()),
+            "max_score": sum(t["max_score"] for t in totals.values()),
+            "note": f"{report['note']}; {note}" if report.get("note") else note}
