@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from corpus import cli_error_line
+from micrograde.course import DEFAULT as DEFAULT_COURSE
 from micrograde.cli import main
 from micrograde.report import validate_report, write_report
 from micrograde.report import csv_row, gradescope, junit, markdown
@@ -45,7 +46,7 @@ def make_report(tests=None, **over):
         "submission": {"path": "/subs/alice", "sha256": "ab" * 32}, "limits": LIMITS,
         "score": sum(t["score"] for t in tests), "max_score": sum(t["max_score"] for t in tests),
         "milestones": milestones, "tests": tests, "duration_s": 12.3,
-        "integrity": [], "integrity_policy": "report", "course": {"name": "default", "sha256": "cd" * 32},
+        "integrity": [], "integrity_policy": "report", "course": {"name": "default", "sha256": DEFAULT_COURSE.sha256},
     }
     report.update(over)
     validate_report(report)  # the fixtures themselves must be real reports
