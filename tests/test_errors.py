@@ -48,7 +48,7 @@ def test_every_probe_error_carries_its_report_status_and_is_never_shrunk(cls, st
 def test_the_cli_turns_a_kit_error_into_one_line_and_status_3(capsys, monkeypatch, tmp_path):
     from micrograde.cli import release
 
-    def broken(out):
+    def broken(out, **_):
         raise errors.KitError("the kit would ship reference/micrograd/engine.py")
 
     monkeypatch.setattr(release, "write_release", broken)
