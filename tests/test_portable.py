@@ -11,6 +11,7 @@ import every module of the kit.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -318,3 +319,37 @@ def test_no_kit_module_imports_a_posix_only_module_at_its_top():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
             found += [f"{path.relative_to(KIT_ROOT)}: {n}" for n in names if n.split(".")[0] in posix_only]
     assert found == []
+
+
+# -- where we cannot go: the workflow, and what the package says ---------------------------------
+def _supported_pythons() -> list[str]:
+    text = (KIT_ROOT / "pyproject.toml").read_text()
+    return re.findall(r'"Programming Language :: Python :: (3\.\d+)"', text)
+
+
+def test_the_package_claims_the_pythons_and_systems_that_are_tested_and_no_more():
+    text = (KIT_ROOT / "pyproject.toml").read_text()
+    versions = _supported_pythons()
+    assert versions == ["3.10", "3.11", "3.12", "3.13"]
+    low, high = versions[0], versions[-1]
+    newer = f"3.{int(high.split('.')[1]) + 1}"
+    assert f'requires-python = ">={low},<{newer}"' in text  # not a version nobody ran the flow on
+    for system in ("POSIX :: Linux", "MacOS", "Microsoft :: Windows"):
+        assert f'"Operating System :: {system}"' in text
+
+
+def test_the_kit_workflow_runs_the_student_flow_on_every_system_and_supported_python():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((KIT_ROOT / ".github" / "workflows" / "student-flow.yml").read_text())
+    job = workflow["jobs"]["student-flow"]
+    matrix = job["strategy"]["matrix"]
+    assert set(matrix["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    assert [str(v) for v in matrix["python"]] == _supported_pythons()
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("pip install -e ." in run for run in runs)
+    assert any("python .ci/student_flow.py" in run for run in runs)
+    # The student release's own workflow stays on Linux.
+    from micrograde.kit_files import WORKFLOW_TEMPLATE
+
+    release = yaml.safe_load(WORKFLOW_TEMPLATE.read_text())
+    assert {job["runs-on"] for job in release["jobs"].values()} == {"ubuntu-latest"}

@@ -111,7 +111,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         code = None
     finally:
         processes.PROTECTED.discard(proc.pid)
-        processes.kill_everything(proc.pid, None, since)
+        processes.kill_everything(proc.pid, None, since, alive=proc.returncode is None)
         shutil.rmtree(scratch, ignore_errors=True)
     if code is None:
         proc.wait()

@@ -197,7 +197,7 @@ class Sandbox:
         if self.proc is None:
             return
         processes.PROTECTED.discard(self.proc.pid)
-        processes.kill_everything(self.proc.pid, self.uid, self.since)
+        processes.kill_everything(self.proc.pid, self.uid, self.since, alive=self.proc.returncode is None)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -133,15 +133,16 @@ PROTECTED: set[int] = set()
 SPAWN_LOCK = threading.Lock()
 
 
-def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200) -> None:
+def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200, alive: bool = True) -> None:
     """Kill a worker's process group, every process of its uid, and every adopted orphan.
 
     A fork loop can create processes while we kill: repeat until a pass finds none.
     Children in PROTECTED (another run's worker or grading process) are left alone.
-    Without process groups (Windows), the worker and the tree the platform knows of it.
+    Without process groups (Windows), the worker and the tree the platform knows of it,
+    only while it is `alive` (not yet waited for): after that its pid may be another's.
     """
     offered = facilities.current()
-    if not offered.sessions:
+    if not offered.sessions and alive:
         facilities.kill_tree(pgid)
     for _ in range(rounds):
         found = facilities.kill_group(pgid)
