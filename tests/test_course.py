@@ -238,3 +238,69 @@ def test_a_gradescope_bundle_ships_the_whole_course_for_the_official_grade(tmp_p
     assert main(["gradescope-bundle", "--out", str(out), "--course", str(folder)]) == 0
     with zipfile.ZipFile(out) as zf:
         assert zf.read("kit/course/course.toml").decode() == SMALL
+
+
+# --- instructor checks ------------------------------------------------------------------------
+
+INSTRUCTOR_CHECKS = '''from micrograde.checks import run
+from micrograde.expect import expect_close
+
+
+def test_a_value_times_itself_is_its_square(sandbox):
+    def square(mg, x):
+        v = mg.Value(x)
+        out = v * v
+        out.grad = 1.0
+        out._backward()
+        return [out.data, v.grad]
+
+    data, grad = run(sandbox, square, "Value(3.0) * itself", x=3.0)
+    expect_close(data, 9.0, "(v * v).data for v = Value(3.0)")
+    expect_close(grad, 6.0, "v.grad after (v * v)._backward() with out.grad = 1")
+
+
+def test_a_check_that_brings_the_kit_into_the_worker(sandbox):
+    def cheat(mg):
+        from micrograde.trusted import programs
+        return programs.__name__
+
+    run(sandbox, cheat, "cheat")
+'''
+INSTRUCTOR_TOML = """
+[checks.test_a_value_times_itself_is_its_square]
+milestone = "m1"
+points = 2
+[checks.test_a_check_that_brings_the_kit_into_the_worker]
+milestone = "m1"
+visibility = "hidden"
+[checks.test_repr_shows_data_and_grad]
+enabled = false
+"""
+
+
+def test_instructor_checks_run_in_the_worker_and_one_importing_the_kit_is_refused(tmp_path):
+    from micrograde import grading
+
+    folder = pack(tmp_path, INSTRUCTOR_TOML, {"checks/test_instructor.py": INSTRUCTOR_CHECKS})
+    reports = {}
+    for who in ("reference", "student_template"):
+        reports[who] = grading.grade(KIT / who, tmp_path / f"{who}.json", milestones=["m1"], course=folder,
+                                     output=open(tmp_path / f"{who}.log", "w"))
+    ref = {t["name"]: t for t in reports["reference"]["tests"]}
+    assert ref["test_a_value_times_itself_is_its_square"]["status"] == "passed"
+    refused = ref["test_a_check_that_brings_the_kit_into_the_worker"]
+    assert refused["status"] == "error" and "refused" in refused["feedback"] and "micrograde.trusted" in refused["feedback"]
+    assert "test_repr_shows_data_and_grad" not in ref
+    assert all(t["status"] == "passed" for name, t in ref.items() if name != refused["name"])
+    assert reports["student_template"]["score"] == 0
+    assert reports["reference"]["course"]["sha256"] == courses.load(folder).sha256
+
+
+def test_the_worker_refuses_instructor_code_that_imports_the_kit_too():
+    from micrograde.errors import KitError
+    from micrograde.probes import course as probe
+
+    with pytest.raises(KitError, match="may not import the kit"):
+        probe.run("def f(mg):\n    import micrograde.trusted.programs\n", "f", {})
+    with pytest.raises(KitError, match="may not import the kit"):
+        probe.run("def f(mg):\n    return __import__('micrograde.trusted')\n", "f", {})

@@ -133,7 +133,12 @@ def _is_instructor_check(item) -> bool:
 def _milestone(item) -> str:
     """The milestone that owns a check: its suite's folder, or the course's entry for an instructor check."""
     if _is_instructor_check(item):
-        return item.config.stash[GRADING].course.instructor.get(item.originalname, ("", ""))[0]
+        course = item.config.stash[GRADING].course
+        name = getattr(item, "originalname", None)
+        if name is None:  # a module of instructor checks: the milestone of its first check (its worker's kind)
+            owners = [m for m, rel in course.instructor.values() if course.root / rel == Path(str(item.path))]
+            return owners[0] if owners else ""
+        return course.instructor.get(name, ("", ""))[0]
     return Path(str(item.path)).parent.name
 
 

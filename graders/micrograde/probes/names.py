@@ -41,3 +41,5 @@ TRAIN_EXACT = "train.exact"
 TRAIN_FIT = "train.fit"
 TRAIN_FIT_WITH_GRADER_LOOP = "train.fit_with_grader_loop"
 TRAIN_PLOT_LOSSES = "train.plot_losses"
+
+COURSE_RUN = "course.run"

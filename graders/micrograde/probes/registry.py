@@ -7,7 +7,7 @@ from .table import PROBES
 
 def load_probes() -> dict:
     """Import every probe module (each registers its probes on import); the registry."""
-    from . import autograd, engine, nn, training  # noqa: F401
+    from . import autograd, course, engine, nn, training  # noqa: F401
 
     return PROBES
 
