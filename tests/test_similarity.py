@@ -171,3 +171,56 @@ def test_an_unchanged_class_reuses_the_cached_computation(tmp_path):
     assert similarity.compute(folders, cache=cache)["pairs"][0]["shared"] == 12345
     (tmp_path / "karpathy" / "micrograd" / "extra.py").write_text("def helper(a, b):\n    return [a * b for _ in range(3)]\n")
     assert similarity.compute(folders, cache=cache)["pairs"][0]["shared"] == first["pairs"][0]["shared"]
+
+
+# --- a class that followed the same lecture (a course's similarity boilerplate) ---------------
+
+LECTURE = HERE / "similarity" / "lecture"        # a micrograd-like lecture, written for these tests
+FOLLOWERS = HERE / "similarity" / "followers"    # four students' own code on top of it
+
+
+def _follower(name: str, root: Path) -> Path:
+    """A student who retyped the lecture (names and comments their own) and wrote the rest."""
+    folder = copy_disguised(LECTURE, root / name)
+    for path in (FOLLOWERS / name).glob("*.py"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lecture_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lecture_class")
+    folders = {name: _follower(name, root) for name in ("ana", "ben", "cho", "dev")}
+    folders["eve"] = copy_disguised(folders["ana"], root / "eve")  # the planted copy
+    return folders
+
+
+def test_lecture_followers_all_look_alike_when_the_lecture_is_not_boilerplate(lecture_class):
+    fixed = similarity.compute(lecture_class, similarity.FIXED_THRESHOLD)
+    innocent = [p["score"] for p in fixed["pairs"] if "eve" not in (p["a"], p["b"])]
+    print(f"\nno boilerplate: innocent pairs {sorted(innocent)}")
+    assert len(innocent) == 6 and min(innocent) >= fixed["threshold"]  # a fixed 0.5 accuses every pair
+
+
+def test_with_the_lecture_as_boilerplate_followers_fall_well_below_the_flag_and_the_copy_is_flagged(lecture_class):
+    result = similarity.compute(lecture_class, boilerplate_folders=[LECTURE])
+    innocent = {(p["a"], p["b"]): p["score"] for p in result["pairs"] if {p["a"], p["b"]} != {"ana", "eve"}}
+    print(f"\nlecture as boilerplate: copy {score(result, 'ana', 'eve'):.3f}, threshold {result['threshold']} "
+          f"({result['rule']}), others {sorted(innocent.values())}")
+    assert score(result, "ana", "eve") >= result["threshold"]
+    assert all(s < result["threshold"] / 2 for s in innocent.values()), innocent
+    assert result["clusters"] == [["ana", "eve"]]
+
+
+def test_the_relative_flag_picks_the_copy_out_of_a_class_that_all_followed_the_lecture(lecture_class):
+    result = similarity.compute(lecture_class)  # relative, and no boilerplate
+    flagged = [{p["a"], p["b"]} for p in result["pairs"] if p["score"] >= result["threshold"]]
+    assert flagged == [{"ana", "eve"}], (result["threshold"], result["rule"])
+    assert result["rule"].startswith("relative to the class")
+
+
+def test_the_relative_flag_has_a_floor_and_small_classes_keep_the_fixed_one():
+    assert similarity.relative_threshold([0.05, 0.06, 0.04], 10)[0] == similarity.FLOOR
+    assert similarity.relative_threshold([0.9], 2)[0] == similarity.FIXED_THRESHOLD
+    cut, rule = similarity.relative_threshold([0.6] * 9 + [0.62], 5)
+    assert 0.6 < cut < 0.95 and "median pair score 0.60" in rule

@@ -10,14 +10,19 @@ from ..report import lms
 def publish(out, outcomes, milestones, folders, *, threshold=None, summary_text="", log=print, course=None) -> dict:
     """`folders`: {name: folder} of the submissions that could be read. Returns the
     similarity result (with no pairs and a note saying why when it could not be computed)."""
-    threshold = similarity.DEFAULT_THRESHOLD if threshold is None else threshold
+    settings = course.similarity if course is not None else {}
+    if threshold is None:  # the command line's, else the course's, else relative to the class
+        threshold = settings.get("threshold", similarity.DEFAULT_THRESHOLD)
+    boilerplate = course.boilerplate() if course is not None else []
     for name in lms.COLUMNS:
         atomic.write_text(out / f"{name}.csv", lms.to_csv(name, [(n, r) for n, r, _ in outcomes]))
     try:
-        sim = similarity.compute(folders, threshold, cache=out / ".work" / "similarity-cache.json")
+        sim = similarity.compute(folders, threshold, cache=out / ".work" / "similarity-cache.json",
+                                 boilerplate_folders=boilerplate)
     except (SimilarityUnavailable, SimilarityFailed) as e:
         log(f"similarity not computed: {e}")
-        sim = {"threshold": threshold, "pairs": [], "clusters": [], "note": f"Not computed: {e}"}
+        sim = {"threshold": threshold if threshold != similarity.RELATIVE else similarity.FIXED_THRESHOLD,
+               "rule": str(threshold), "pairs": [], "clusters": [], "note": f"Not computed: {e}"}
         (out / "similarity.csv").unlink(missing_ok=True)  # an old one would describe other code
     else:
         similarity.write_csv(out / "similarity.csv", sim)

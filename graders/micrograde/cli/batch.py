@@ -4,7 +4,6 @@ from pathlib import Path
 
 from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
-from ..similarity import DEFAULT_THRESHOLD as DEFAULT_SIMILARITY
 from ..errors import UsageError
 from ..options import (LIMITS_GROUP, add_course_option, add_integrity_option, add_layout_option, add_limit_options,
                        limit_flags, limits_from)
@@ -31,7 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="T",
                    help="similarity score (0 to 1) from which a pair is flagged in the dashboard "
-                        f"(default {DEFAULT_SIMILARITY})")
+                        "(default: the course's, else relative to the class: a pair whose score stands out "
+                        "from the batch's pairs)")
     add_layout_option(p.add_argument)
     add_course_option(p.add_argument)
     add_integrity_option(p.add_argument)

@@ -120,7 +120,8 @@ def _similarity(sim) -> str:
     threshold = sim["threshold"]
     flagged = [p for p in sim["pairs"] if p["score"] >= threshold]
     out.append(f"<p>{len(sim['pairs'])} pairs compared; {len(flagged)} at or above the threshold "
-               f"{threshold:g}. The full list is in <a href=\"similarity.csv\">similarity.csv</a>.</p>")
+               f"{threshold:g} ({esc(sim.get('rule', 'fixed'))}). "
+               f"The full list is in <a href=\"similarity.csv\">similarity.csv</a>.</p>")
     if sim.get("clusters"):
         out.append("<h3>Clusters</h3><ul id=\"clusters\">" + "".join(
             "<li>" + ", ".join(f'<a href="{page_href(n)}">{esc(n)}</a>' for n in c) + "</li>"

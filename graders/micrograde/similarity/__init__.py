@@ -24,7 +24,21 @@ K = 40
 WINDOW = 20
 # Measured by tests/test_similarity.py: a renamed, re-commented copy of the reference
 # scores about 0.98 against it; independently written correct solutions stay below 0.4.
-DEFAULT_THRESHOLD = 0.5
+# A fixed flag, for an instructor who asks for one and for classes too small for a
+# distribution (fewer than MIN_CLASS submissions).
+FIXED_THRESHOLD = 0.5
+# The default flag is relative to the class: a pair is flagged when its score stands out
+# from every pair's score in the batch (a robust z-score: median and median absolute
+# deviation, so the flagged pairs themselves barely move the cut), and never below FLOOR.
+# A class that all retyped the same lecture scores high together; only a pair far above
+# that common level stands out.
+RELATIVE = "relative"
+DEFAULT_THRESHOLD = RELATIVE
+ROBUST_Z = 3.5        # Iglewicz and Hoaglin's cut for an outlier
+MAD_TO_SIGMA = 1.4826  # the MAD of a normal distribution times this is its standard deviation
+MIN_SPREAD = 0.05     # a class whose pairs all score alike still needs a clear margin
+FLOOR = 0.4
+MIN_CLASS = 4
 MAX_PASSAGE_LINES = 80
 COLUMNS = ["a", "b", "score", "shared_fingerprints", "a_lines", "b_lines"]
 
@@ -87,18 +101,42 @@ def clusters(pairs, threshold) -> list:
     return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
 
 
-def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=None, cache=None) -> dict:
-    """`folders`: {submission name: folder}. Returns {"threshold", "pairs" (best first),
-    "clusters", "note"}: what the dashboard shows and similarity.csv holds. `cache`: a
-    file that keeps the last computation, reused while no document changed."""
+def relative_threshold(scores: list, count: int) -> tuple[float, str]:
+    """The flag for a class of `count` submissions whose pairs scored `scores` (pairs with
+    no overlap at all left out: they count as 0), and how it was found, in words."""
+    pairs = count * (count - 1) // 2
+    if count < MIN_CLASS:
+        return FIXED_THRESHOLD, f"fixed {FIXED_THRESHOLD:g}: a class of {count} is too small for a distribution"
+    every = sorted(list(scores) + [0.0] * (pairs - len(scores)))
+    median = _median(every)
+    spread = max(_median(sorted(abs(s - median) for s in every)) * MAD_TO_SIGMA, MIN_SPREAD)
+    cut = max(FLOOR, median + ROBUST_Z * spread)
+    return round(cut, 4), (f"relative to the class: median pair score {median:.2f} + {ROBUST_Z:g} x robust spread "
+                           f"{spread:.2f} (never below {FLOOR:g}) = {cut:.2f}")
+
+
+def _median(values: list) -> float:
+    n = len(values)
+    return 0.0 if not n else values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def compute(folders: dict, threshold=DEFAULT_THRESHOLD, boilerplate=None, cache=None,
+            boilerplate_folders=()) -> dict:
+    """`folders`: {submission name: folder}. Returns {"threshold", "rule", "pairs" (best
+    first), "clusters", "note"}: what the dashboard shows and similarity.csv holds.
+    `threshold`: a number, or "relative" (relative_threshold). `boilerplate_folders`: code
+    every student was given or told to follow (a course's starter and lecture code), left
+    out like the template. `cache`: a file that keeps the last computation, reused while no
+    document changed."""
     if not available():
         raise SimilarityUnavailable("similarity needs copydetect: pip install 'micrograde[similarity]'")
     from .documents import boilerplate_text, submission_document  # reads the layout rules; not for --help
 
     docs = {name: submission_document(path) for name, path in sorted(folders.items())}
     notes = [f"{n}: {d.note.rstrip('; ')}" for n, d in docs.items() if d.note]
-    raw = _run_fingerprints({n: d.text for n, d in docs.items()},
-                            boilerplate_text() if boilerplate is None else boilerplate, cache)
+    shared = boilerplate_text() if boilerplate is None else boilerplate
+    shared += "".join("\n" + submission_document(folder).text for folder in boilerplate_folders)
+    raw = _run_fingerprints({n: d.text for n, d in docs.items()}, shared, cache)
     pairs = []
     for p in raw:
         a_lines, a_passage = _longest(docs[p["a"]], p["slices_a"])
@@ -107,7 +145,11 @@ def compute(folders: dict, threshold: float = DEFAULT_THRESHOLD, boilerplate=Non
                       "shared": p["shared"], "a_lines": a_lines, "b_lines": b_lines,
                       "a_passage": a_passage, "b_passage": b_passage})
     pairs.sort(key=lambda p: (-p["score"], -p["shared"], p["a"], p["b"]))
-    return {"threshold": threshold, "pairs": pairs, "clusters": clusters(pairs, threshold),
+    if threshold == RELATIVE:
+        threshold, rule = relative_threshold([p["score"] for p in pairs], len(docs))
+    else:
+        rule = f"fixed {threshold:g}"
+    return {"threshold": threshold, "rule": rule, "pairs": pairs, "clusters": clusters(pairs, threshold),
             "note": "; ".join(notes)}
 
 
