@@ -80,11 +80,34 @@ def test_forced_portable_layer_reports_every_facility_beyond_the_portable_core_a
     offered = facilities.current()
     assert offered.forced_portable
     assert not (offered.prctl or offered.namespaces or offered.setuid or offered.proc or offered.cgroups
-                or offered.sessions or offered.fork or offered.select_pipes or offered.pipe_size)
+                or offered.sessions or offered.fork or offered.jobs or offered.select_pipes or offered.pipe_size)
     assert offered.rlimits == ()
     assert offered.reduced().startswith(REDUCED)
     assert isolation.available() == isolation.Available(False, False, offered.reduced())
     assert facilities.new_group() == {}  # no session on Linux; Windows gets CREATE_NEW_PROCESS_GROUP
+
+
+def test_the_windows_job_limits_have_the_layout_windows_reads():
+    """JOBOBJECT_EXTENDED_LIMIT_INFORMATION as 64-bit Windows lays it out: a wrong layout would
+    set other limits than the worker's (not checkable by running it here)."""
+    import ctypes
+
+    from micrograde.worker import windows_job
+
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        pytest.skip("the sizes below are those of a 64-bit process")
+    assert ctypes.sizeof(windows_job._BasicLimits) == 64
+    assert ctypes.sizeof(windows_job._IoCounters) == 48
+    assert ctypes.sizeof(windows_job._ExtendedLimits) == 144
+    assert windows_job._ExtendedLimits.JobMemoryLimit.offset == 120
+    assert windows_job._BasicLimits.ActiveProcessLimit.offset == 40
+
+
+def test_no_job_is_made_where_there_are_no_jobs(portable):
+    from micrograde.worker import Limits
+
+    assert facilities.contain(os.getpid(), Limits()) is False
+    assert facilities._JOBS == {}
 
 
 def test_linux_offers_every_facility_and_the_run_says_nothing_is_reduced():
@@ -353,3 +376,25 @@ def test_the_kit_workflow_runs_the_student_flow_on_every_system_and_supported_py
 
     release = yaml.safe_load(WORKFLOW_TEMPLATE.read_text())
     assert {job["runs-on"] for job in release["jobs"].values()} == {"ubuntu-latest"}
+
+
+PLATFORM_CALLS = {"os.killpg", "os.setsid", "ctypes.CDLL", "ctypes.cdll", "ctypes.util.find_library"}
+PLATFORM_KEYWORDS = {"preexec_fn", "start_new_session", "creationflags"}
+
+
+def test_only_the_platform_layer_calls_the_platform_directly():
+    """Every other module asks worker/facilities.py: a direct os.killpg or start_new_session is
+    an assumption that breaks on Windows (or on a C library without the call)."""
+    import ast
+
+    layer = KIT_ROOT / "graders" / "micrograde" / "worker" / "facilities.py"
+    found = []
+    for path in sorted((KIT_ROOT / "graders" / "micrograde").rglob("*.py")):
+        if path == layer:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and ast.unparse(node) in PLATFORM_CALLS:
+                found.append(f"{path.relative_to(KIT_ROOT)}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.keyword) and node.arg in PLATFORM_KEYWORDS:
+                found.append(f"{path.relative_to(KIT_ROOT)}:{node.lineno}: {node.arg}=")
+    assert found == []

@@ -168,6 +168,9 @@ class Sandbox:
                 cwd=self.scratch, env=env, **facilities.new_group(),
             )
             processes.PROTECTED.add(self.proc.pid)
+        # Windows: the worker and all it starts in one job (limits, killed with us), before it
+        # reads its configuration and so before any submission code runs.
+        facilities.contain(self.proc.pid, self.limits)
         self.since = processes.start_time(self.proc.pid)
         self.forged = False
         self.started = time.monotonic()

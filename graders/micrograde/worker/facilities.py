@@ -54,6 +54,7 @@ class Facilities:
     sessions: bool  # new sessions (setsid) and killing a whole process group (killpg)
     fork: bool
     rlimits: tuple  # names (without RLIMIT_) of the resource limits applied to a worker
+    jobs: bool  # Windows job objects: one memory, CPU and process limit for a worker's tree, killed with us
     select_pipes: bool  # select() waits on pipes (not on Windows: there the parent polls)
     pipe_size: bool  # the pipe's buffer can be enlarged (Linux F_SETPIPE_SZ)
 
@@ -61,7 +62,8 @@ class Facilities:
         """What the unprivileged Linux path uses that this machine lacks, in words."""
         lacks = [words for offered, words in ((self.prctl, "prctl"), (self.proc, "/proc"),
                                                (self.sessions, "process groups")) if not offered]
-        limits = [name for name in LINUX_RLIMITS if name not in self.rlimits]
+        by_job = ("AS", "CPU", "NPROC") if self.jobs else ()
+        limits = [name for name in LINUX_RLIMITS if name not in self.rlimits + by_job]
         if limits:
             lacks.append(f"resource limits {'/'.join(limits)}")
         return lacks
@@ -95,6 +97,7 @@ def current() -> Facilities:
         sessions=not forced and hasattr(os, "setsid") and hasattr(os, "killpg"),
         fork=not forced and hasattr(os, "fork"),
         rlimits=() if forced else _rlimits(proc),
+        jobs=not forced and WINDOWS,
         select_pipes=not forced and not WINDOWS,
         pipe_size=not forced and LINUX and _importable("fcntl"),
     )
@@ -198,8 +201,39 @@ def kill_group(pid: int) -> bool:
         return False
 
 
-def kill_tree(pid: int) -> None:
-    """Kill a process and, where the platform can find them without groups, its descendants."""
+# Windows: the job object of each contained worker, by pid (worker/windows_job.py).
+_JOBS: dict = {}
+
+
+def contain(pid: int, limits) -> bool:
+    """Windows: put a just-started worker (it has run none of the submission yet) and all it
+    will start in a job with the worker's memory, CPU and process limits, killed with the
+    grader. False where there are no jobs or Windows refused one (taskkill /T then)."""
+    if not current().jobs:
+        return False
+    from . import windows_job
+
+    try:
+        job = windows_job.contain(pid, limits.memory_mb, limits.cpu_seconds, limits.processes)
+    except (OSError, AttributeError, ValueError, TypeError):  # no kernel32, a refused call
+        return False
+    if job:
+        _JOBS[pid] = job
+    return bool(job)
+
+
+def kill_tree(pid: int, alive: bool = True) -> None:
+    """Kill a process and, where the platform can find them without groups, its descendants:
+    its job (Windows), else taskkill /T and the process itself, only while it is `alive`
+    (not yet waited for: after that its pid may be another process's)."""
+    job = _JOBS.pop(pid, None)
+    if job is not None:  # the job's handle names its processes, whatever became of the pid
+        from . import windows_job
+
+        windows_job.terminate(job)
+        return
+    if not alive:
+        return
     if WINDOWS:  # taskkill /T walks the tree the kernel keeps; what it misses dies with the pipes
         try:
             subprocess.run(["taskkill", "/F", "/T", "/PID", str(pid)], stdout=subprocess.DEVNULL,

@@ -142,8 +142,8 @@ def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200, a
     only while it is `alive` (not yet waited for): after that its pid may be another's.
     """
     offered = facilities.current()
-    if not offered.sessions and alive:
-        facilities.kill_tree(pgid)
+    if not offered.sessions:
+        facilities.kill_tree(pgid, alive)
     for _ in range(rounds):
         found = facilities.kill_group(pgid)
         if found and not offered.proc:
