@@ -71,7 +71,9 @@ def _isolated_then_portable(monkeypatch, submission, tmp_path, **kwargs):
     for report in (isolated, portable):
         validate_report(report)
         assert report["status"] == "complete", report.get("note")
-    assert REDUCED in portable["note"] and REDUCED not in isolated.get("note", "")
+    assert REDUCED in portable["note"]
+    # This machine's own path says so only where it lacks part of the isolation (not root).
+    assert (REDUCED in isolated.get("note", "")) == bool(facilities.current().reduced())
     return isolated, portable
 
 
@@ -110,13 +112,31 @@ def test_no_job_is_made_where_there_are_no_jobs(portable):
     assert facilities._JOBS == {}
 
 
-def test_linux_offers_every_facility_and_the_run_says_nothing_is_reduced():
+def test_linux_offers_every_facility_and_as_root_nothing_is_reduced():
     if not facilities.LINUX or facilities.forced_portable():
         pytest.skip("a Linux machine on its own path")
     offered = facilities.current()
     assert offered.prctl and offered.proc and offered.sessions and offered.select_pipes
     assert set(offered.rlimits) == set(facilities.LINUX_RLIMITS)
-    assert offered.reduced() == ""
+    if offered.root:
+        assert offered.namespaces and offered.setuid and offered.reduced() == ""
+    else:  # a student's Linux laptop: no namespaces nor a uid of its own, and the run says so
+        assert offered.reduced().startswith(REDUCED) and "namespaces" in offered.reduced()
+
+
+def test_a_grader_that_is_not_root_says_its_isolation_is_reduced(monkeypatch):
+    import dataclasses
+
+    as_a_user = dataclasses.replace(facilities.current(), root=False, setuid=False)
+    monkeypatch.setattr(facilities, "current", lambda: as_a_user)
+    monkeypatch.setattr(isolation, "is_root", lambda: False)
+    isolation.available.cache_clear()
+    try:
+        available = isolation.available()
+        assert available == isolation.Available(False, False, as_a_user.reduced())
+        assert available.degraded.startswith(REDUCED) and "a uid of its own" in available.degraded
+    finally:
+        isolation.available.cache_clear()
 
 
 def test_a_c_library_without_prctl_is_a_missing_facility_not_a_crash(monkeypatch):

@@ -59,9 +59,11 @@ class Facilities:
     pipe_size: bool  # the pipe's buffer can be enlarged (Linux F_SETPIPE_SZ)
 
     def missing(self) -> list[str]:
-        """What the unprivileged Linux path uses that this machine lacks, in words."""
-        lacks = [words for offered, words in ((self.prctl, "prctl"), (self.proc, "/proc"),
-                                               (self.sessions, "process groups")) if not offered]
+        """What the isolated path (Linux as root) uses that this machine or user lacks, in words.
+        Whether the kernel then allows namespaces is isolation.available()'s question."""
+        lacks = [] if self.root and self.namespaces and self.setuid else ["private namespaces and a uid of its own"]
+        lacks += [words for offered, words in ((self.prctl, "prctl"), (self.proc, "/proc"),
+                                                (self.sessions, "process groups")) if not offered]
         by_job = ("AS", "CPU", "NPROC") if self.jobs else ()
         limits = [name for name in LINUX_RLIMITS if name not in self.rlimits + by_job]
         if limits:

@@ -29,8 +29,8 @@ class Available:
 def available() -> Available:
     """Tried once per grading process, before its first worker, in a throwaway child: every
     worker of the run is isolated the same way, and no probe pays for the question. Not
-    root: the unprivileged path, which is the normal one there and no degradation, unless
-    this system lacks part of it (facilities.Facilities.reduced: macOS, Windows)."""
+    root, or a system without part of the isolated path (macOS, Windows): what there is,
+    said once (facilities.Facilities.reduced)."""
     offered = facilities.current()
     if not is_root() or offered.reduced():
         return Available(False, offered.setuid and is_root(), offered.reduced())
