@@ -304,3 +304,8 @@ def test_the_worker_refuses_instructor_code_that_imports_the_kit_too():
         probe.run("def f(mg):\n    import micrograde.trusted.programs\n", "f", {})
     with pytest.raises(KitError, match="may not import the kit"):
         probe.run("def f(mg):\n    return __import__('micrograde.trusted')\n", "f", {})
+
+
+def test_the_contracts_course_operations_are_the_catalogues_methods():
+    from micrograde.spec import course_operation_methods
+    assert course_operation_methods() == {name: op.method for name, op in CATALOGUE.items()}

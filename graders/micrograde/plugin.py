@@ -126,6 +126,19 @@ def _refuse_submission_plugins(config) -> None:
                                     f"`micrograde grade`, or pass --submission=DIR as one argument")
 
 
+def check_name(item) -> str:
+    """The rubric name of a check: its function's, with a per-operation check's `operation`
+    replaced by the course's operation it was collected for (rubric.operation_check)."""
+    operation = getattr(item, "callspec", None) and item.callspec.params.get(rubric.OPERATION)
+    return rubric.operation_check(item.originalname, operation) if isinstance(operation, str) else item.originalname
+
+
+def pytest_generate_tests(metafunc):
+    """A per-operation check runs once for each extra operation of the course (none: not at all)."""
+    if rubric.OPERATION in metafunc.fixturenames:
+        metafunc.parametrize(rubric.OPERATION, metafunc.config.stash[GRADING].course.extra_operations)
+
+
 def _is_instructor_check(item) -> bool:
     return GRADERS not in Path(str(item.path)).resolve().parents
 
@@ -150,9 +163,12 @@ def pytest_collection_modifyitems(session, config, items):
     graded = {_milestone(item) for item in items if not _is_instructor_check(item)}
     known = {name: m for m, name, _ in rubric.checks(course=course)}
     every = {name: m for m, name, _ in rubric.checks()} | {n: m for n, (m, _) in course.instructor.items()}
+    for m in rubric.MILESTONES:
+        every |= {template: m for template, _ in rubric.operation_checks(m, [rubric.OPERATION])}
+        every |= {name: m for name, _ in rubric.operation_checks(m, course.extra_operations)}
     keep, off = [], []
     for item in items:
-        name = item.originalname
+        name = check_name(item)
         if every.get(name) != _milestone(item):
             where = "specs/rubric.json" if not _is_instructor_check(item) else f"{course.root}/course.toml"
             raise pytest.UsageError(f"grader test {item.nodeid} has no entry in {where}")
@@ -222,7 +238,7 @@ def sandbox(grading, request) -> Sandbox:
 @pytest.fixture
 def check_seed(grading, request) -> int:
     """A seed for this check, fixed by the grading seed: same seed, same examples."""
-    return grading.check_seed(request.node.originalname)
+    return grading.check_seed(check_name(request.node))
 
 
 @pytest.fixture
@@ -265,7 +281,7 @@ def pytest_runtest_makereport(item, call):
     """Record each check's status, feedback, duration, captured output and warnings."""
     report = yield
     grading = item.config.stash[GRADING]
-    name = item.originalname
+    name = check_name(item)
     if report.when == "call" or (report.failed and report.when == "setup"):
         if report.passed:
             status, feedback = "passed", ""

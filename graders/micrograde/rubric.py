@@ -39,9 +39,30 @@ def checks(milestones=MILESTONES, course=None) -> list[tuple[str, str, float]]:
             elif course.enabled(name):
                 out.append((m, name, course.points(name, points)))
         if course is not None:
+            out += [(m, name, course.points(name, points)) for name, points in operation_checks(m, course.extra_operations)
+                    if course.enabled(name)]
             out += [(m, name, course.points(name, 0)) for name, (owner, _) in course.instructor.items()
                     if owner == m and course.enabled(name)]
     return out
+
+
+OPERATION = "operation"  # the word a per-operation check's name has in place of the operation's
+
+
+def operation_checks(milestone: str, operations) -> list[tuple[str, float]]:
+    """(check name, default points) of the per-operation checks of `milestone` for these
+    extra operations, operation by operation (specs/rubric.json: per_operation)."""
+    templates = _per_operation().get(milestone, {})
+    return [(operation_check(template, op), points) for op in operations for template, points in templates.items()]
+
+
+def operation_check(template: str, operation: str) -> str:
+    return template.replace(OPERATION, operation, 1)
+
+
+def _per_operation() -> dict:
+    data = json.loads((SPECS_DIR / "rubric.json").read_text())
+    return {m: checks for m, checks in data.get("per_operation", {}).items() if m in MILESTONES}
 
 
 def visibility(name: str, course=None) -> str:

@@ -33,6 +33,11 @@ def contract_names() -> list[tuple[str, str, str]]:
     return names
 
 
+def course_operation_methods() -> dict:
+    """operation (as course.toml names it) -> the engine.Value method it asks for."""
+    return dict(load_contract().get("course_operations", {}).get("methods", {}))
+
+
 def contract_attributes() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(module, class, attribute, accepted aliases) for every instance attribute a class must set."""
     return [

@@ -177,6 +177,8 @@ def _check_semantics(data: dict, root: Path, file: Path, files: dict) -> dict:
     from .. import rubric
 
     builtin = {name: m for m, name, _ in rubric.checks()}
+    for m in rubric.MILESTONES:
+        builtin.update({name: m for name, _ in rubric.operation_checks(m, data.get("operations", {}).get("extra", []))})
     defined = _instructor_checks(root)
     instructor = {}
     for name, entry in data.get("checks", {}).items():

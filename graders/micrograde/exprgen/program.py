@@ -15,11 +15,18 @@ import json
 import math
 from dataclasses import dataclass
 
+from ..trusted.operations import CATALOGUE
+
 BINARY_OPS = ("add", "sub", "mul", "div")
 UNARY_OPS = ("neg", "relu", "tanh")
 # The canonical order. Strategies draw kinds in this order, so Hypothesis shrinks
 # towards the front (add) and the order never depends on set iteration.
 ALL_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu", "tanh")
+# A course's extra operations (trusted/operations.py: the catalogue), drawn only where a
+# check asks for them: the default assignment's programs never contain one.
+EXTRA_UNARY_OPS = tuple(name for name, op in CATALOGUE.items() if op.arity == 1)
+EXTRA_BINARY_OPS = tuple(name for name, op in CATALOGUE.items() if op.arity == 2)  # both operands nodes
+KNOWN_OPS = ALL_OPS + EXTRA_UNARY_OPS + EXTRA_BINARY_OPS
 
 _SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
@@ -109,6 +116,8 @@ def _op_source(op: Op, names: list) -> str:
         return f"{arg(op.args[0])} ** {arg(op.args[1])}"
     if op.kind == "neg":
         return f"-{arg(op.args[0])}"
+    if op.kind in CATALOGUE:
+        return CATALOGUE[op.kind].call.format(*(arg(a) for a in op.args))
     return f"{arg(op.args[0])}.{op.kind}()"  # relu, tanh
 
 
@@ -136,8 +145,10 @@ def _validate(p: Program) -> None:
             ok = len(tags) == 2 and "n" in tags
         elif op.kind == "pow":
             ok = tags == ["n", "c"]
-        elif op.kind in UNARY_OPS:
+        elif op.kind in UNARY_OPS or op.kind in EXTRA_UNARY_OPS:
             ok = tags == ["n"]
+        elif op.kind in EXTRA_BINARY_OPS:
+            ok = tags == ["n", "n"]
         else:
             raise ValueError(f"{where}: unknown kind")
         if not ok:

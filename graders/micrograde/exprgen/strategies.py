@@ -22,7 +22,8 @@ import math
 from hypothesis import strategies as st
 
 from ..trusted.programs import apply_op
-from .program import ALL_OPS, BINARY_OPS, UNARY_OPS, Op, Program
+from ..trusted.operations import CATALOGUE
+from .program import ALL_OPS, BINARY_OPS, EXTRA_BINARY_OPS, EXTRA_UNARY_OPS, KNOWN_OPS, UNARY_OPS, Op, Program
 
 MAX_ABS = 1e3  # every node value, at every checked point
 MIN_DENOMINATOR = 0.5  # |b| in a / b
@@ -33,19 +34,22 @@ INPUT_MAGNITUDE = (0.1, 3.0)  # inputs are sign * U[0.1, 3]
 INT_CONSTANTS = (1, 2, 3, -1, -2, -3)  # no 0: it would make degenerate nodes
 FLOAT_CONSTANT_MAGNITUDE = (0.5, 3.0)
 EXPONENTS = (2, 3, -1, -2, 0.5, 1.5, -0.5)
+POW_VALUE_EXPONENT = 2.5  # |b| in a ** b with a Value exponent
 PERTURBATION = 1e-4  # relative input nudge at which every rule must still hold
 
 
 def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS):
     """Strategy for well-conditioned ``Program`` objects.
 
-    ``ops`` restricts the op kinds (any iterable of names from ``ALL_OPS``); generated
-    programs, substitutes included, use only those kinds.
+    ``ops`` restricts the op kinds (any iterable of names from ``KNOWN_OPS``: the default
+    assignment's, and a course's extra operations); generated programs, substitutes
+    included, use only those kinds. With an extra operation, include "add": the last
+    substitute of an operation with a restricted domain (log, sqrt) is an addition.
     """
-    kinds = tuple(k for k in ALL_OPS if k in set(ops))  # canonical, hash-independent order
-    unknown = set(ops) - set(ALL_OPS)
+    kinds = tuple(k for k in KNOWN_OPS if k in set(ops))  # canonical, hash-independent order
+    unknown = set(ops) - set(KNOWN_OPS)
     if unknown or not kinds:
-        raise ValueError(f"ops must be a non-empty subset of {ALL_OPS}, got {ops!r}")
+        raise ValueError(f"ops must be a non-empty subset of {KNOWN_OPS}, got {ops!r}")
     if not 1 <= min_inputs <= max_inputs <= 4:
         raise ValueError("need 1 <= min_inputs <= max_inputs <= 4")
     if not 0 <= min_ops <= max_ops:
@@ -110,8 +114,10 @@ def _draw_op(draw, n_inputs, n_nodes, kinds) -> Op:
         first = ("n", draw(_integers(0, n_nodes - 1)))
     else:
         first = ("n", n_nodes - 1)
-    if kind in UNARY_OPS:
+    if kind in UNARY_OPS or kind in EXTRA_UNARY_OPS:
         return Op(kind, (first,))
+    if kind in EXTRA_BINARY_OPS:
+        return Op(kind, (first, ("n", _draw_other_node(draw, n_inputs, n_nodes))))
     if kind == "pow":
         return Op(kind, (first, ("c", draw(_EXPONENTS))))
     # Binary: the other operand is a node or a constant on either side (left reaches
@@ -154,11 +160,18 @@ def _candidates(op: Op, kinds, n_nodes):
         for k in ("mul", "add", "sub", "div"):
             if k in kinds and k != op.kind:
                 yield Op(k, op.args)
+    if op.kind in CATALOGUE:
+        # The same operation on another node that is inside its domain, nearest first.
+        for i in reversed(range(n_nodes)):
+            if i != first[1]:
+                yield Op(op.kind, (("n", i),) + op.args[1:])
     for k in UNARY_OPS:
         if k in kinds and k != op.kind:
             yield Op(k, (first,))
     if "pow" in kinds:
         yield Op("pow", (first, ("c", 2)))  # square: no domain restriction
+    if op.kind in CATALOGUE and "add" in kinds:
+        yield _safe_op("add")
     yield _safe_op(op.kind)
 
 
@@ -169,8 +182,10 @@ def _safe_op(kind: str) -> Op:
     MAX_ABS, relu(x0) is >= 0.1 from the kink, and tanh(x0) is within TANH_MAX.
     """
     x0 = ("n", 0)
-    if kind in UNARY_OPS:
+    if kind in UNARY_OPS or kind in EXTRA_UNARY_OPS:
         return Op(kind, (x0,))
+    if kind in EXTRA_BINARY_OPS:
+        return Op(kind, (x0, x0))
     return Op(kind, (x0, ("c", 2)))  # binary ops and pow
 
 
@@ -216,4 +231,8 @@ def _domain_ok(kind: str, args) -> bool:
         return abs(args[0]) >= RELU_MARGIN
     if kind == "tanh":
         return abs(args[0]) <= TANH_MAX
+    if kind in CATALOGUE:  # the catalogue's domain for the first operand; an exponent stays small
+        op = CATALOGUE[kind]
+        return (op.low <= args[0] <= op.high and abs(args[0]) >= op.away_from_zero
+                and all(abs(b) <= POW_VALUE_EXPONENT for b in args[1:]))
     return True

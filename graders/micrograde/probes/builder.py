@@ -19,6 +19,13 @@ _APPLY = {
     "neg": lambda a: -a,
     "relu": lambda a: a.relu(),
     "tanh": lambda a: a.tanh(),
+    # A course's extra operations (the grader's catalogue is trusted/operations.py).
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "sqrt": lambda a: a.sqrt(),
+    "abs": lambda a: abs(a),
+    "pow_value": lambda a, b: a**b,
 }
 
 

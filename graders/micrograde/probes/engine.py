@@ -6,9 +6,11 @@ from .table import probe
 from .values import data_of, grad_of, run_local_backward, topological_order
 
 
-DUNDER = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "pow": "__pow__"}
+DUNDER = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "pow": "__pow__",
+          "pow_value": "__pow__"}
 REVERSED = {"add": "__radd__", "sub": "__rsub__", "mul": "__rmul__", "div": "__rtruediv__"}
-UNARY = {"neg": "__neg__", "relu": "relu", "tanh": "tanh"}
+UNARY = {"neg": "__neg__", "relu": "relu", "tanh": "tanh",
+         "exp": "exp", "log": "log", "sigmoid": "sigmoid", "sqrt": "sqrt", "abs": "__abs__"}
 
 
 def required_methods(program) -> list[str]:

@@ -18,6 +18,7 @@ from ..worker.protocol import Imported, Importing
 PACKAGE = spec.load_contract()["package"]
 _MILESTONE = {(module, qualname): milestone for module, qualname, milestone in spec.contract_names()}
 _MEMBERS = {qualname.rsplit(".", 1)[-1] for _, qualname, _ in spec.contract_names()}
+_MEMBERS |= set(spec.course_operation_methods().values())  # a course's extra operations
 _ATTRIBUTES = {attr: (attr, *aliases) for _, _, attr, aliases in spec.contract_attributes()}
 _state = {"submission": "", "poisoned": {}, "progress": lambda event: None, "layout": None, "failed": {}}
 

@@ -6,6 +6,8 @@ answers are judged against, so it lives in trusted/ and is never loaded in the w
 from __future__ import annotations
 
 import math
+
+from . import operations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # exprgen's strategies import this module: no import back at run time
@@ -33,6 +35,8 @@ def apply_op(kind: str, a, b=None) -> float:
         return a if a > 0 else 0.0
     if kind == "tanh":
         return math.tanh(a)
+    if kind in operations.CATALOGUE:
+        return operations.forward(kind, *((a,) if b is None else (a, b)))
     raise ValueError(f"unknown op kind {kind!r}")
 
 
@@ -71,6 +75,8 @@ def _local_gradients(op: Op, args: list, out: float) -> list:
         return [1.0 if out > 0 else 0.0]
     if kind == "tanh":
         return [1.0 - out * out]
+    if kind in operations.CATALOGUE:
+        return list(operations.local_gradients(kind, *args))
     raise ValueError(f"unknown op kind {kind!r}")
 
 
