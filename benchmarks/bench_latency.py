@@ -5,15 +5,21 @@ The unit is the wall time of the naive engine's 10 SGD steps from bench_engine.p
 grading runs: on a shared machine absolute times drift, ratios measured together much less.
 Each time is the best of N rounds.
 
-Two bytecode settings:
-- warm: bytecode caches as left by an earlier (untimed) run, the usual case at a desk;
+Three cache settings (--cache):
+- warm: the example cache (micrograde/examples/) holds this seed's examples, and the
+  bytecode caches are as left by an earlier (untimed) run: a student's second run;
+- cold: an empty example cache folder for every run (Hypothesis draws every example),
+  bytecode warm: a first run after installing or changing the kit;
 - none: PYTHONDONTWRITEBYTECODE=1, with no bytecode of the kit and none of pytest's
-  assertion rewriting to read: a fresh CI checkout, a first run. The installed packages
+  assertion rewriting to read: a fresh CI checkout (example cache warm). The installed packages
   keep the bytecode pip compiled for them, as on a fresh CI machine. (The grading
   process reads its bytecode from a PYTHONPYCACHEPREFIX folder filled once and then
   stripped of the kit's and pytest's files; the worker runs with -I and is unaffected.)
 
-Run: python benchmarks/bench_latency.py [--repeat N] [--cache warm none] [--what m1 m2 full]
+The floor (benchmarks/floor.py) is printed with them: one interpreter start plus the
+reference's own arithmetic on the requests the reference's grading makes.
+
+Run: python benchmarks/bench_latency.py [--repeat N] [--cache warm cold none] [--what m1 m2 full]
                                        [--compare OTHER_KIT]
 --compare times another checkout of the kit (say, `git archive` of an older commit) in the
 same rounds, with the same interpreter and packages: a before-and-after in one run.
@@ -32,9 +38,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_engine  # noqa: E402  (the naive engine and the reference's MLP)
+import floor  # noqa: E402
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
-GOALS = {"m1": 0.1, "full": 0.25}  # issue 13, for the reference
+GOALS = {"m1": 0.1, "full": 0.25}  # issues 13 and 21, for the reference
+MILESTONES = ["m1", "m2", "m3", "m4"]
 SUBMISSIONS = {"reference": "reference", "template": "student_template"}
 
 
@@ -63,6 +71,9 @@ def command(what: str, folder: str, report: Path) -> list[str]:
 def environment(kit: Path, cache: str, prefix: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
     env["PYTHONPATH"] = str(kit / "graders")
+    # The warm example cache of each kit; a cold run gets an empty folder of its own.
+    env["MICROGRADE_CACHE_DIR"] = str(prefix.parent / ("examples-" + kit.name if cache != "cold" else
+                                                       tempfile.mkdtemp(prefix="cold-", dir=prefix.parent)))
     if cache == "none":
         env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(prefix))
     return env
@@ -99,7 +110,7 @@ def run_once(kit: Path, what: str, name: str, cache: str, report: Path, prefix: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--cache", nargs="+", choices=["warm", "none"], default=["warm", "none"])
+    parser.add_argument("--cache", nargs="+", choices=["warm", "cold", "none"], default=["warm", "cold"])
     parser.add_argument("--what", nargs="+", choices=["m1", "m2", "full"], default=["m1", "m2", "full"])
     parser.add_argument("--compare", type=Path, metavar="OTHER_KIT", help="also time this checkout of the kit")
     args = parser.parse_args()
@@ -110,8 +121,9 @@ def main() -> None:
              for kit in kits]
 
     runs = list(dict.fromkeys((kit, what, name) for kit, what, name, _ in cases))
-    for kit, what, name in runs:  # untimed: leave the bytecode caches warm
+    for kit, what, name in runs:  # untimed: leave the bytecode and example caches warm
         run_once(kit, what, name, "warm", report, prefix)
+    floors = floor.floors({what: [what] if what != "full" else MILESTONES for what in args.what})
     if "none" in args.cache:
         installed_bytecode_only(prefix, runs, report)
     best = {case: [float("inf")] * 2 for case in cases}
@@ -140,6 +152,14 @@ def main() -> None:
                     row += f"{wall:>9.2f}{wall / unit[0]:>12.3f}{cpu / unit[1]:>10.3f}"
                 goal = GOALS.get(what) if name == "reference" else None
                 print(row + (f"   <= {goal}" if goal else ""))
+        row = f"{'floor (reference)':<28}"
+        print("\nfloor: one interpreter start + the reference's own arithmetic on the requests of its grading")
+        for what in args.what:
+            f = floors[what]
+            label = f"pytest graders/{what}" if what != "full" else "micrograde grade"
+            print(f"{label:<28}{f.wall:>9.2f} s {f.wall / unit[0]:>7.3f} units {f.cpu / unit[1]:>7.3f} CPU   "
+                  f"gap (warm / floor) {best[(kit, what, 'reference', args.cache[0])][0] / f.wall:>6.1f}x   "
+                  f"[{f.describe()}]")
     shutil.rmtree(scratch, ignore_errors=True)
 
 

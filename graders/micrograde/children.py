@@ -6,10 +6,15 @@ in a batch's SRC, where an instructor may well stand, is never imported as root.
 kit's own package folder is put first explicitly, so the child runs exactly this kit.
 """
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
+# True in a batch's warm grading process (batch/template.py), forked from a template that
+# imported pytest and the kit: its grading child is a fork of it, not a new interpreter.
+WARM = False
 
 
 def _boot(statement: str) -> str:
@@ -37,6 +42,80 @@ def hash_seeded(statement: str, folder) -> dict:
 def pytest_command() -> list[str]:
     """`python -m pytest`, isolated; the arguments follow (pytest.main() reads sys.argv)."""
     return python("import pytest; sys.exit(pytest.main())")
+
+
+def start_pytest(args: list[str], cwd, env: dict, output=None):
+    """The grading child: pytest with `args`, in its own session; a Popen, or its like.
+
+    A fresh interpreter (`pytest_command`); in a warm process, a fork of this one, which has
+    everything that interpreter would import already imported and no grading of its own yet.
+    `output`: where its stdout and stderr go (None: this process's stdout)."""
+    if not WARM:
+        from .worker import facilities  # imported here: the worker's modules import this one
+
+        return subprocess.Popen([*pytest_command(), *args], cwd=cwd, env=env, stdout=output,
+                                stderr=subprocess.STDOUT if output is not None else None, **facilities.new_group())
+    return _ForkedPytest(args, cwd, env, output)
+
+
+class _ForkedPytest:
+    """A forked grading child, with the part of Popen's interface grade() uses."""
+
+    POLL_S = 0.02
+
+    def __init__(self, args, cwd, env, output):
+        sink = None
+        if output == subprocess.DEVNULL:
+            sink = os.open(os.devnull, os.O_WRONLY)
+        elif output is not None:
+            sink = output.fileno()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        self.returncode = None
+        if self.pid == 0:
+            code = 70
+            try:
+                os.setsid()
+                if sink is not None:
+                    os.dup2(sink, 1)
+                    os.dup2(sink, 2)
+                os.chdir(cwd)
+                os.environ.clear()
+                os.environ.update(env)
+                import pytest
+
+                code = int(pytest.main(list(args)))
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except BaseException:
+                        pass
+                os._exit(code)
+        if output == subprocess.DEVNULL:
+            os.close(sink)
+
+    def wait(self, timeout=None):
+        """Its exit status (negative: the signal that ended it), or TimeoutExpired after `timeout` s."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, 0 if end is None else os.WNOHANG)
+            except ChildProcessError:  # reaped by a sweep (processes.kill_everything), which killed it
+                self.returncode = -9
+                break
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() >= end:
+                raise subprocess.TimeoutExpired("pytest", timeout)
+            else:
+                time.sleep(self.POLL_S)
+        return self.returncode
 
 
 def micrograde_command() -> list[str]:

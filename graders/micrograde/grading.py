@@ -93,7 +93,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     secrets = children.secret_arguments(scratch, [f"--submission={submission}", f"--report={report_path}",
                                                   f"--seed={seed}", *layout_args])
     # No auto-loaded plugins (a stray pytest-randomly must not reorder checks); ours by name.
-    cmd = [*children.pytest_command(), "-p", "micrograde.pytest_options",
+    args = ["-p", "micrograde.pytest_options",
            "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
            *(str(GRADERS / m) for m in milestones), secrets, f"--integrity={integrity_policy}",
            *limit_flags(limits)]
@@ -101,8 +101,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
            "TMPDIR": scratch}
     processes.become_subreaper()
     with processes.SPAWN_LOCK:
-        proc = subprocess.Popen(cmd, cwd=GRADERS, env=env, stdout=output,
-                                stderr=subprocess.STDOUT if output else None, **facilities.new_group())
+        proc = children.start_pytest(args, GRADERS, env, output)
         processes.PROTECTED.add(proc.pid)
     since = processes.start_time(proc.pid)
     try:

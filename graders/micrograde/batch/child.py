@@ -11,26 +11,29 @@ from pathlib import Path
 from .. import children
 
 
-def grade_in_child(folder, report_path, log_path, job) -> int:
+def grade_in_child(folder, report_path, log_path, job, template=None) -> int:
     """Run `micrograde grade` on `folder` into `report_path`, its output into `log_path`,
     with the batch's `job` (runner.Job) settings; return its exit status.
 
     One process per grading: whatever goes wrong in it (the kit included) stays with that
     one submission, and its output goes to a log of its own (parallel runs would
-    interleave on a terminal; the log is what an instructor reads when a grade looks odd)."""
+    interleave on a terminal; the log is what an instructor reads when a grade looks odd).
+    `template`: this job slot's warm template (template.py) to fork that process from."""
     # The submission's and the report's paths and the seed in a file only we may read,
     # not on the child's command line; isolated, from a fixed folder: see `children`.
     private = tempfile.mkdtemp(prefix="micrograde-batch-")
     try:
         secrets = children.secret_arguments(private, [str(Path(folder).resolve()), "--json",
                                                       str(Path(report_path).resolve()), "--seed", str(job.seed)])
-        cmd = [*children.micrograde_command(), "grade", secrets, f"--integrity={job.integrity_policy}",
-               *job.limit_args]
+        argv = ["grade", secrets, f"--integrity={job.integrity_policy}", *job.limit_args]
         if job.milestones:
-            cmd += ["--milestone", *job.milestones]
+            argv += ["--milestone", *job.milestones]
+        code = template.grade(argv, private, log_path) if template is not None else None
+        if code is not None:
+            return code
         with open(log_path, "wb") as log:
-            return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  cwd=private).returncode
+            return subprocess.run([*children.micrograde_command(), *argv], stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=subprocess.STDOUT, cwd=private).returncode
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

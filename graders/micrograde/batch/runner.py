@@ -3,6 +3,7 @@ then write the gradebook, the summary table and the summary plot."""
 import concurrent.futures as cf
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..errors import ReportError, SourceError, UsageError
 from ..report import load_report
 from ..rubric import MILESTONES
 from ..spec import DEFAULT_SEED
-from . import after, cache, child, gradebook, plot, summary
+from . import after, cache, child, gradebook, plot, summary, template
 from .discover import discover
 
 
@@ -47,22 +48,35 @@ class LocalPool:
     OUT/reports/<name>.json and OUT/logs/<name>.log already written;
     `close` stops it, dropping queued work when the batch was interrupted."""
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, warm: bool = True):
         self.jobs = jobs
         self.description = f"jobs {jobs}"
         self._pool = None
+        # One warm template per job slot (template.py), where the machine can fork.
+        self._warm = warm and template.available()
+        self._slot = threading.local()
+        self._templates = []
+        self._lock = threading.Lock()
 
     def grade(self, todo, job: Job, out: Path):
         self._pool = cf.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
         futures = {self._pool.submit(self._grade_one, sub, job, out): sub for sub in todo}
         return ((futures[fut], fut.result()) for fut in cf.as_completed(futures))
 
-    @staticmethod
-    def _grade_one(sub, job: Job, out: Path):
+    def _template(self):
+        if not self._warm:
+            return None
+        if getattr(self._slot, "template", None) is None:
+            self._slot.template = template.Template()
+            with self._lock:
+                self._templates.append(self._slot.template)
+        return self._slot.template
+
+    def _grade_one(self, sub, job: Job, out: Path):
         report_path = out / "reports" / f"{sub.name}.json"
         log_path = out / "logs" / f"{sub.name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        code = child.grade_in_child(sub.path, report_path, log_path, job)
+        code = child.grade_in_child(sub.path, report_path, log_path, job, self._template())
         try:
             report = load_report(report_path)
         except ReportError:
@@ -76,6 +90,8 @@ class LocalPool:
         # process group); whatever they finished is reused by a re-run.
         if self._pool is not None:
             self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+        for warm in self._templates:
+            warm.close()
 
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,

@@ -15,10 +15,16 @@ from dataclasses import dataclass, field
 
 from .pyfile import sets_path
 
-try:
-    import nbformat
-except ImportError:  # the `notebooks` extra; without it notebooks are listed as unread
-    nbformat = None
+
+
+def _nbformat():
+    """nbformat, imported when a notebook is first read: a quarter of a second of every
+    grading's start-up (its validators) that submissions without notebooks never need."""
+    try:
+        import nbformat
+    except ImportError:  # a broken install; notebooks are then listed as unread
+        return None
+    return nbformat
 
 KEPT = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 _MODULE_CHARS = re.compile(r"\W")
@@ -88,6 +94,7 @@ def _emit(out: Extract, text: str, cell: int, first_line: int) -> None:
 
 def extract(text: str) -> Extract:
     """The definitions of the code cells of notebook `text`."""
+    nbformat = _nbformat()
     if nbformat is None:
         return Extract(error="notebooks need nbformat, a dependency of the kit: reinstall it (pip install -e .)")
     try:

@@ -133,6 +133,17 @@ PROTECTED: set[int] = set()
 SPAWN_LOCK = threading.Lock()
 
 
+def _free_spawn_lock() -> None:
+    # A child forked while the lock was held (children.start_pytest, warm) would wait on
+    # it forever: the child starts with a lock of its own, free.
+    global SPAWN_LOCK
+    SPAWN_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_free_spawn_lock)
+
+
 def kill_everything(pgid: int, uid: int | None, since: int, rounds: int = 200, alive: bool = True) -> None:
     """Kill a worker's process group, every process of its uid, and every adopted orphan.
 
