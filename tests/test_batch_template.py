@@ -69,7 +69,7 @@ def test_a_template_that_died_is_started_again_for_the_next_grading(tmp_path):
 
 def test_the_template_holds_no_grading_state(tmp_path):
     """Imported code only: no seed, no submission, no report, no worker, no cached examples."""
-    probe = ("from micrograde.batch import template; template._preload(); import sys; "
+    probe = ("from micrograde.cli import warm; warm._preload(); import sys; "
              "from micrograde import integrity, training_task; from micrograde.examples import store; "
              "from micrograde.worker import isolation; "
              "mods = [m for m in sys.modules if m.split('.')[0] in ('micrograd', 'engine', 'nn')]; "

@@ -1,7 +1,7 @@
 """Warm templates: a batch's job slot grades each submission in a fork of a process that has
 already imported the kit, pytest and Hypothesis, instead of starting two interpreters.
 
-Per job slot, one template process (`serve`) is started the way every kit child is
+Per job slot, one template process (cli/warm.py) is started the way every kit child is
 (`children.python`: isolated, this kit first). It imports the code of a grading and then
 only waits: it never grades, never sees a seed, a submission or an expected value. For
 each submission it forks a grading process, which runs `micrograde grade` exactly as the
@@ -9,10 +9,7 @@ batch's child would (same arguments, from the same private folder, output to the
 and, being warm (`children.WARM`), forks its pytest child from itself rather than starting
 one. Every grading starts from the template's untouched state, so nothing of one submission
 reaches the next; the submission's own code runs, as always, only in the workers that
-grading starts fresh and isolated (worker/).
-
-Grader -> template, one JSON line per submission: {"argv", "cwd", "log"}; template ->
-grader, one line: the grading's exit status (negative: the signal that ended it).
+grading starts fresh and isolated (worker/). What the two say to each other: cli/warm.py.
 """
 import json
 import os
@@ -21,7 +18,8 @@ import sys
 
 from .. import children
 
-SERVE = "from micrograde.batch.template import serve; serve()"
+# The template process is the CLI's (cli/warm.py), started like every kit child: by name.
+SERVE = "from micrograde.cli.warm import serve; serve()"
 
 
 def available() -> bool:
@@ -64,62 +62,3 @@ class Template:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
-
-
-def _preload() -> None:
-    """Import what a grading process and its pytest child import; run nothing of theirs."""
-    os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")  # as pytest_options sets it for the child
-    import _pytest.python  # noqa: F401
-    import hypothesis  # noqa: F401
-    import pytest  # noqa: F401
-
-    from .. import cli, plugin, pytest_options  # noqa: F401
-    from ..exprgen import strategies  # noqa: F401
-    from ..report import io  # noqa: F401
-
-
-def serve() -> None:
-    """The template's loop: fork one grading per request, answer with its exit status."""
-    import gc
-
-    requests, answers = sys.stdin, sys.stdout
-    _preload()
-    gc.collect()
-    gc.freeze()  # the imported heap is shared with every fork, not copied by its collections
-    for line in requests:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _grading(request)
-        _, status = os.waitpid(pid, 0)
-        answers.write(f"{os.waitstatus_to_exitcode(status)}\n")
-        answers.flush()
-
-
-def _grading(request) -> None:
-    """In the fork: `micrograde grade` as the batch's child runs it; never returns."""
-    code = 70
-    try:
-        os.chdir(request["cwd"])
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-        os.close(devnull)
-        children.WARM = True
-        from ..cli import main
-
-        code = main(request["argv"])
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
-        os._exit(code if isinstance(code, int) else 1)
