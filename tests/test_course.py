@@ -309,3 +309,13 @@ def test_the_worker_refuses_instructor_code_that_imports_the_kit_too():
 def test_the_contracts_course_operations_are_the_catalogues_methods():
     from micrograde.spec import course_operation_methods
     assert course_operation_methods() == {name: op.method for name, op in CATALOGUE.items()}
+
+
+def test_a_release_of_a_course_with_extra_operations_has_their_stubs_in_the_template(tmp_path):
+    folder = pack(tmp_path, "[operations]\nextra = ['exp', 'pow_value']\n")
+    out = tmp_path / "kit"
+    assert main(["release", "--out", str(out), "--course", str(folder)]) == 0
+    engine = (out / "student_template" / "micrograd" / "engine.py").read_text()
+    assert "def exp(self):" in engine and 'NotImplementedError("M1: implement Value.exp' in engine
+    assert "d/dx exp(x) = exp(x)" in engine and "d/db a**b = a**b * log(a)" in engine
+    compile(engine, "engine.py", "exec")

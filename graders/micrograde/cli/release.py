@@ -23,7 +23,7 @@ def write_release(out, root=None, course=None) -> list:
     `course`: a micrograde.course.Course whose student side ships in out/course/ (its hidden
     checks cut out of the kit and the pack: course/student.py)."""
     from .. import atomic
-    from ..course import student
+    from ..course import extend, student
     from ..kit_files import WORKFLOW_PATH, kit_files, source, workflow_text
     from ..spec import KIT_ROOT
 
@@ -38,6 +38,7 @@ def write_release(out, root=None, course=None) -> list:
     if course is not None and course.root is not None:
         hidden = course.hidden_checks()
         student.filter_kit(out, files, hidden)
+        extend.extend_template(out / "student_template", course.extra_operations)  # the stubs students fill in
         written += student.write_pack(course, out)
         student.refuse_hidden_names(out, hidden)
     return written
