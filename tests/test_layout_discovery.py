@@ -143,7 +143,7 @@ def test_a_file_that_does_not_parse_is_listed_and_the_rest_is_still_found(tmp_pa
     write(tmp_path, {"engine.py": VALUE, "broken.py": "def f(:\n"})
     layout = discover(tmp_path)
     assert where(layout, "engine.Value")[0] == "engine.py"
-    assert layout.report()["unreadable"][0].startswith("broken.py: SyntaxError")
+    assert layout.report()["unparsable"][0].startswith("broken.py, line 1: SyntaxError")
 
 
 def _notebook(path, cells):

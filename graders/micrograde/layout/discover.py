@@ -1,5 +1,6 @@
 """Finding every contract name in a submission, and choosing between competing definitions."""
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -53,6 +54,29 @@ class Source:
         return self.path.endswith(".ipynb")
 
 
+@dataclass(frozen=True)
+class Unparsable:
+    """A file (or a notebook cell) the grading Python cannot parse: nothing in it can run."""
+    where: str     # "engine.py, line 12" or "lab.ipynb cell 4, line 2"
+    error: str     # "SyntaxError: invalid syntax"
+    text: str
+
+    def defines(self, names) -> bool:
+        """The text spells out a definition of one of `names` (what a parse would have found)."""
+        return any(re.search(rf"^[ \t]*(class|def)[ \t]+{re.escape(n)}\b", self.text, re.M) for n in names)
+
+    def kind(self) -> str:
+        return self.error.partition(":")[0]
+
+    def message(self, what: str, defined_here: bool) -> str:
+        """Feedback for a check that needs `what`: the file (cell), line and error, and which Python grades."""
+        python = ".".join(map(str, sys.version_info[:3]))
+        said = self.error.partition(": ")[2] or self.error
+        lead = f"{what} is in code that" if defined_here else f"{what} was not found in the code that parses, and code"
+        return (f"{self.where}: {said}. {lead} Python {python} (the grading Python) cannot parse, so nothing "
+                f"in it runs: fix the syntax there (or write it for Python {python})")
+
+
 @dataclass
 class Candidate:
     member: Member
@@ -88,6 +112,7 @@ class Layout:
     searched: list = field(default_factory=list)
     skipped_folders: dict = field(default_factory=dict)
     unreadable: dict = field(default_factory=dict)
+    unparsable: list = field(default_factory=list)  # Unparsable: files and cells Python cannot parse
     override: str = ""
 
     def found(self, key: str) -> bool:
@@ -101,6 +126,8 @@ class Layout:
             section["definitions_only"] = self.definitions_only
         if self.unreadable:
             section["unreadable"] = [f"{path}: {why}" for path, why in sorted(self.unreadable.items())]
+        if self.unparsable:
+            section["unparsable"] = [f"{u.where}: {u.error}" for u in self.unparsable[:MAX_LISTED_FILES]]
         if self.override:
             section["override"] = self.override
         return section
@@ -124,11 +151,14 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
                 continue
             texts[rel] = extract
             scans[rel] = scan(extract.source, rel)
+            layout.unparsable += [Unparsable(f"{rel} cell {c['cell']}, line {c['line']}", c["error"], c["text"])
+                                  for c in extract.unparsable]
         else:
             texts[rel] = None
             scans[rel] = scan(text, rel)
         if scans[rel].error:
-            layout.unreadable[rel] = scans[rel].error
+            layout.unparsable.append(Unparsable(f"{rel}, line {scans[rel].error_line}",
+                                                scans[rel].error.rsplit(" (line", 1)[0], text))
     packages = {str(PurePosixPath(rel).parent) for rel in files if PurePosixPath(rel).name == "__init__.py"}
     imports = set().union(*(s.imports for s in scans.values())) if scans else set()
     # Folders whose files import each other by bare name (`from engine import Value`).
@@ -234,8 +264,16 @@ def discover(root, override=None) -> Layout:
             named = overrides.get(member.key, (None, None))[1]
             looked_for = [named] if named else list(spelled)
             layout.names[member.key] = {"found": False, "looked_for": looked_for, "looked_in": looked}
-            layout.imports[member.key] = {"missing": f"{NOT_FOUND} (the grader looked for {member.kind} "
-                                                     f"{' or '.join(looked_for)} in {looked}; see the layout)"}
+            holding = [u for u in layout.unparsable if u.defines(looked_for)]
+            broken = holding or layout.unparsable
+            if broken:
+                # Not "not found": the file that would hold it does not parse, and that is the one fix.
+                layout.names[member.key]["unparsable"] = broken[0].where
+                layout.imports[member.key] = {"unparsable": broken[0].message(member.name, bool(holding)),
+                                              "error": broken[0].kind()}
+            else:
+                layout.imports[member.key] = {"missing": f"{NOT_FOUND} (the grader looked for {member.kind} "
+                                                         f"{' or '.join(looked_for)} in {looked}; see the layout)"}
             continue
         chosen.sort(key=Candidate.rank)
         best = chosen[0]

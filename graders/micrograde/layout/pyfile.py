@@ -18,6 +18,7 @@ class Scan:
     relative: list = field(default_factory=list)     # (level, module or "", [names]) of relative imports
     script: bool = False                              # does work when imported (a training run, a plot)
     error: str = ""                                   # why the file could not be parsed
+    error_line: int = 0
 
 
 def is_stub(fn) -> bool:
@@ -102,6 +103,7 @@ def scan(source: str, filename: str = "<submission>") -> Scan:
         tree = ast.parse(source, filename)
     except (SyntaxError, ValueError) as e:
         result.error = f"{type(e).__name__}: {getattr(e, 'msg', e)} (line {getattr(e, 'lineno', '?')})"
+        result.error_line = getattr(e, "lineno", 0) or 0
         return result
     classes = {}
     for node in top_level(tree.body):

@@ -9,6 +9,8 @@ _NOT_FOUND = re.compile(rf"^(\S+) is missing: {NOT_FOUND}")
 
 
 def _where(entry: dict) -> str:
+    if not entry["found"] and entry.get("unparsable"):
+        return f"not read: {entry['unparsable']} does not parse (see the unparsable list)"
     if not entry["found"]:
         return f"not found (looked for {', '.join(entry['looked_for'])} in {entry['looked_in']})"
     at = f"{entry['file']} cell {entry['cell']}, line {entry['line']}" if "cell" in entry else \
@@ -32,6 +34,8 @@ def layout_lines(layout: dict) -> list[str]:
             shown = "; ".join(f"{where.format(**s)}: {s['code']}" for s in book["skipped"][:MAX_SKIPPED_SHOWN])
             lines.append(f"  {book['file']}: {book['skipped_count']} statements not run (only definitions are "
                          f"graded), e.g. {shown}")
+    for why in layout.get("unparsable", [])[:5]:
+        lines.append(f"  cannot parse {why}")
     for why in layout.get("unreadable", [])[:5]:
         lines.append(f"  could not read {why}")
     return lines

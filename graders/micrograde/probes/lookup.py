@@ -113,6 +113,9 @@ def name(module_name: str, attr: str):
             raise Missing(f"{PACKAGE}.{module_name}.{attr}", f"write it in micrograd/{module_name}.py "
                                                                f"(milestone {milestone.upper()})") from None
     where = layout["names"].get(f"{module_name}.{attr}") or {"missing": "not in the layout"}
+    if "unparsable" in where:  # a parse error is the student's to fix, said as one: never "not found"
+        raise ImportFailed({"type": where.get("error") or "SyntaxError", "message": where["unparsable"],
+                            "traceback": []})
     if "missing" in where:
         raise Missing(attr, where["missing"])
     mod = import_module(where["module"])
