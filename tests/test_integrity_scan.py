@@ -225,9 +225,32 @@ def test_a_finding_names_the_file_and_line(tmp_path):
 
 
 def test_notebook_code_cells_are_scanned_with_cell_and_line(tmp_path):
-    (tmp_path / "nb.ipynb").write_text(_notebook(["import math", "x = 1\nimport ctypes"]))
+    (tmp_path / "nb.ipynb").write_text(_notebook(["import math", "x = 1\nimport ctypes",
+                                                  "def mse_loss(predictions, targets):\n    return 0"]))
     [f] = integrity.scan_submission(tmp_path).findings.to_list()
     assert (f["rule"], f["file"], f["line"]) == ("ctypes", "nb.ipynb#cell-2", 2)
+
+
+def test_code_the_worker_never_runs_is_no_evidence(tmp_path):
+    """A notebook no contract name comes from is never run, nor are a graded notebook's
+    skipped statements (a Colab Drive mount in a cell): neither is a finding."""
+    (tmp_path / "plots.ipynb").write_text(_notebook(["import ctypes"]))
+    (tmp_path / "lab.ipynb").write_text(_notebook([
+        "from google.colab import drive\ndrive.mount('/content/drive')\nopen('/proc/self/status').read()",
+        "def mse_loss(predictions, targets):\n    return 0"]))
+    assert integrity.scan_submission(tmp_path).findings.to_list() == []
+
+
+def test_the_scan_reads_the_module_the_worker_imports_after_every_rewrite(tmp_path):
+    """A `?` line and a `%magic` line are blanked the same way for the worker and the scan: a
+    script the converter repairs is scanned as repaired, where it runs."""
+    (tmp_path / "lab.ipynb").write_text(_notebook(["obj?\nimport ctypes",
+                                                   "def mse_loss(predictions, targets):\n    return 0"]))
+    (tmp_path / "backprop.py").write_text("%matplotlib inline\nimport gc\n\ndef train(model, xs, ys):\n"
+                                          "    return gc.get_objects()\n\ntrain(None, [], [])\n")
+    found = {(f["rule"], f["file"], f["line"]) for f in integrity.scan_submission(tmp_path).findings.to_list()}
+    assert ("ctypes", "lab.ipynb#cell-1", 2) in found
+    assert any(rule == "gc_walk" and (file, line) == ("backprop.py", 5) for rule, file, line in found), found
 
 
 def test_a_compiled_extension_and_an_oversized_file_are_unscannable(tmp_path):

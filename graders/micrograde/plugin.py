@@ -58,7 +58,8 @@ class Grading:
         self.integrity_policy = config.getoption("integrity")
         self.course = course_from(config.getoption("course"))
         # Read statically here, in the grading process; runtime evidence arrives in integrity.RUNTIME.
-        self.static = integrity.static_facts(self.submission)
+        # The same resolved layout as the worker's: the scan reads exactly the modules it imports.
+        self.static = integrity.static_facts(self.submission, self.layout)
         self.results: dict[str, dict] = {}
         self.milestones: list[str] = []
         self.sandboxes: dict[str, Sandbox] = {}  # by worker kind (worker.worker_kind)

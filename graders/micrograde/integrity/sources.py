@@ -1,11 +1,14 @@
-"""The code a submission holds, as the scan reads it: Python files and notebook code cells.
+"""The code a submission runs, as the scan reads it: exactly the module text the worker imports.
 
-The same file selection as the worker's copy (micrograde.submission.files), so what is
-scanned is what can run. Compiled extension modules cannot be read, and a file far larger
+The same file selection as the worker's copy (micrograde.submission.files), read through the
+same resolved layout the grader uses (micrograde.layout): a notebook, or a script read for its
+definitions only, is scanned as the module generated from it, after every rewrite the worker
+sees (magics, shell lines and statements that are never run are not there), and its findings
+are placed back in the student's file, cell and line. A notebook no contract name comes from
+is never run, so it is no evidence. Every other Python file is scanned as it is. Compiled extension modules cannot be read, and a file far larger
 than any micrograd solution is not parsed (parsing is the grading process's time and
 memory): both become findings rather than silent gaps.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +17,21 @@ from .. import submission as submission_files
 MAX_SOURCE_BYTES = 512 * 1024       # per file or notebook cell; the reference is 16 KB in all
 MAX_TOTAL_BYTES = 4 * 1024 * 1024   # per submission: parsing costs the grading process memory and time
 NATIVE = (".so", ".pyd", ".dylib", ".dll")
-MAGIC = ("%", "!", "?")             # IPython magics and shell escapes: not Python, never run here
-PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")  # their body is Python
 
 
 @dataclass(frozen=True)
 class Source:
-    file: str           # as shown in findings: "micrograd/engine.py", "work.ipynb#cell-3"
+    file: str           # as shown in findings: "micrograd/engine.py", "work.ipynb"
     text: str | bytes   # bytes for .py files: Python decodes them by their own coding cookie
     line_offset: int = 0
+    origin: object = None  # for a generated module: {its line: (cell, line)} in the student's file
+
+    def place(self, line):
+        """(file, line) in the student's coordinates for a line of the scanned text."""
+        if self.origin is None or line is None:
+            return self.file, line
+        cell, own = self.origin.get(line, (0, line))
+        return (f"{self.file}#cell-{cell}" if self.file.endswith(".ipynb") and cell else self.file), own
 
 
 @dataclass(frozen=True)
@@ -31,31 +40,17 @@ class Unreadable:
     reason: str
 
 
-def _cells(rel: str, data: bytes):
-    try:
-        notebook = json.loads(data)
-        cells = notebook["cells"]
-    except (ValueError, KeyError, TypeError):
-        yield Unreadable(rel, "a notebook that is not valid notebook JSON")
-        return
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        text = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
-        if text.lstrip().startswith("%%") and not text.lstrip().startswith(PYTHON_CELL_MAGICS):
-            continue  # %%bash, %%html...: not Python
-        # Keep line numbers: a magic line (`%matplotlib`, `!pip`, `obj?`) becomes an empty comment.
-        lines = ["#" if line.lstrip().startswith(MAGIC) or line.rstrip().endswith("?") else line
-                 for line in text.split("\n")]
-        yield Source(f"{rel}#cell-{index + 1}", "\n".join(lines))
-
-
-def sources(root):
+def sources(root, layout=None):
     """Source and Unreadable entries for the submission folder `root`, in a fixed order.
+    `layout`: the grader's resolved layout (discovered here when not given, without override).
 
     Sizes count code only: a notebook's outputs (plots, often megabytes) are not code."""
     root = Path(root)
+    if layout is None:
+        from ..layout import discover
+        layout = discover(root)
+    generated = {origin: (text, extract.lines) for rel, text in layout.generated.items()
+                 for origin, extract in [layout.origins[rel]]}
     total = 0
     for rel_path in submission_files.files(root):
         rel = rel_path.as_posix()
@@ -65,19 +60,23 @@ def sources(root):
             continue
         if not name.endswith((".py", ".pyw", ".ipynb")):
             continue
-        data = (root / rel_path).read_bytes()
-        found = list(_cells(rel, data)) if name.endswith(".ipynb") else [Source(rel, data)]
-        for source in found:
-            size = len(source.text) if isinstance(source, Source) else 0
-            if size > MAX_SOURCE_BYTES:
-                yield Unreadable(source.file, f"{size // 1024} KiB of code, too large to scan "
-                                              f"(limit {MAX_SOURCE_BYTES // 1024} KiB)")
-                continue
-            total += size
-            if total > MAX_TOTAL_BYTES:
-                yield Unreadable(source.file, f"the scan stopped here: over {MAX_TOTAL_BYTES // 2**20} MiB of code in all")
-                return
-            yield source
+        if rel in generated:  # what the worker imports instead of the file: its definitions-only module
+            text, lines = generated[rel]
+            source = Source(rel, text, origin=lines)
+        elif name.endswith(".ipynb"):
+            continue  # no contract name comes from it: the worker never runs it
+        else:
+            source = Source(rel, (root / rel_path).read_bytes())
+        size = len(source.text)
+        if size > MAX_SOURCE_BYTES:
+            yield Unreadable(source.file, f"{size // 1024} KiB of code, too large to scan "
+                                          f"(limit {MAX_SOURCE_BYTES // 1024} KiB)")
+            continue
+        total += size
+        if total > MAX_TOTAL_BYTES:
+            yield Unreadable(source.file, f"the scan stopped here: over {MAX_TOTAL_BYTES // 2**20} MiB of code in all")
+            return
+        yield source
 
 
 def own_modules(root) -> frozenset:

@@ -1,6 +1,6 @@
 """Static facts about a submission, gathered once in the grading process: findings from the
 scan, and which contract functions are stubs (for the contradiction check at the end)."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import scan, sources, stubs
 from .findings import Findings, finding
@@ -12,10 +12,14 @@ class StaticFacts:
     definitions: dict = field(default_factory=dict)  # qualified name -> [is_stub, ...]
 
 
-def scan_submission(root) -> StaticFacts:
+def scan_submission(root, layout=None) -> StaticFacts:
+    """`layout`: the grader's resolved layout, so the scan reads what the worker imports."""
     facts = StaticFacts()
     own = sources.own_modules(root)
-    for source in sources.sources(root):
+    if layout is None:
+        from ..layout import discover
+        layout = discover(root)
+    for source in sources.sources(root, layout):
         if isinstance(source, sources.Unreadable):
             facts.findings.add_finding(finding("unscannable", source.reason, source.file))
             continue
@@ -23,17 +27,38 @@ def scan_submission(root) -> StaticFacts:
         if tree is None:
             if problem:
                 facts.findings.add_finding(problem)
+            elif source.origin is not None:  # the worker imports this very text: it must be read
+                facts.findings.add("unscannable", "the module made of its definitions does not parse here",
+                                   source.file)
             continue
-        facts.findings.extend(scan.scan_tree(tree, source.file, own, source.line_offset))
+        for found in scan.scan_tree(tree, source.file, own, source.line_offset):
+            file, line = source.place(found.line)
+            facts.findings.add_finding(replace(found, file=file, line=line))
         for name, found in stubs.definitions(tree).items():
             facts.definitions.setdefault(name, []).extend(found)
+    facts.definitions = _as_the_contract_names_them(facts.definitions, layout)
     return facts
 
 
-def static_facts(root) -> StaticFacts:
+def _as_the_contract_names_them(definitions: dict, layout) -> dict:
+    """Definitions of the classes the layout resolved under another name (`class value` found by
+    role, the instructor's `Node`) also under the contract's name, so the stub rule sees them."""
+    named = dict(definitions)
+    for key, entry in layout.names.items():
+        contract = key.split(".", 1)[1]
+        own = entry.get("name") if entry.get("found") else None
+        if not own or own == contract:
+            continue
+        for name, found in definitions.items():
+            if name == own or name.startswith(own + "."):
+                named.setdefault(contract + name[len(own):], []).extend(found)
+    return named
+
+
+def static_facts(root, layout=None) -> StaticFacts:
     """scan_submission(), for the grading run: a fault of the scan costs a finding, never the grade."""
     try:
-        return scan_submission(root)
+        return scan_submission(root, layout)
     except Exception as e:  # noqa: BLE001 - the grade must go on; the instructor sees why
         facts = StaticFacts()
         facts.findings.add("unscannable", f"the scan itself failed ({type(e).__name__}: {e}); review by hand")

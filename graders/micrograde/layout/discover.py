@@ -14,12 +14,17 @@ from .sources import source_files
 
 # The rule that picks one definition when several compete. Every step is a fact read
 # from the source, so the same submission always gets the same layout.
-RULE = ("when several definitions compete, the grader takes: the one the rest of the submission imports; "
+RULE = ("the autograd class is the class that does arithmetic and backpropagates, first the one the submission's "
+        "own network code builds, whatever its name; the network classes come from the file that defines or "
+        "imports it; "
+        "when several definitions compete, the grader takes: the one the rest of the submission imports; "
         "then the one with more of the contract's methods written (stubs do not count); then the contract's "
         "own name and kind over an alias; then a .py file over a notebook; then micrograd/<module>.py; then "
         "the shallowest path; then the first in alphabetical order")
 MAX_LISTED_FILES = 200
 NOT_FOUND = "not found in the submission"
+# Each attribute role of the autograd class and the spellings the contract accepts for it.
+ARITHMETIC = {"__add__", "__mul__"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,15 @@ class Member:
     kind: str
     aliases: tuple
     methods: frozenset
+
+
+# The contract's autograd class (the one with attributes), found by role when spelled otherwise,
+# and the module of the classes that build it.
+AUTOGRAD = next(f"{m['name']}.{x['name']}" for m in spec.load_contract()["modules"] for x in m["members"]
+                if x.get("attributes"))
+NETWORK_MODULE = "nn"
+ROLE_SPELLINGS = {attr: (attr, *aliases) for module, cls, attr, aliases in spec.contract_attributes()
+                  if f"{module}.{cls}" == AUTOGRAD}
 
 
 def contract_members() -> list[Member]:
@@ -60,6 +74,7 @@ class Unparsable:
     where: str     # "engine.py, line 12" or "lab.ipynb cell 4, line 2"
     error: str     # "SyntaxError: invalid syntax"
     text: str
+    file: str = ""
 
     def defines(self, names) -> bool:
         """The text spells out a definition of one of `names` (what a parse would have found)."""
@@ -86,6 +101,8 @@ class Candidate:
     kind: str
     methods: frozenset
     importers: int = 0
+    definition: object = None
+    context: tuple = ()  # criteria that come before the rule's own: the role, see discover()
 
     def where(self) -> str:
         if self.source.extract is not None:
@@ -96,7 +113,7 @@ class Candidate:
 
     def rank(self) -> tuple:
         canonical = self.source.module == f"{spec.load_contract()['package']}.{self.member.module}"
-        return (-self.importers, -len(self.methods & self.member.methods), self.kind != self.member.kind,
+        return (*self.context, -self.importers, -len(self.methods & self.member.methods), self.kind != self.member.kind,
                 self.attr != self.member.name, self.source.is_notebook(), not canonical,
                 self.source.path.count("/"), self.source.path)
 
@@ -108,11 +125,13 @@ class Layout:
     imports: dict = field(default_factory=dict)     # key -> {"module", "attr"} (or {"missing": why}) for the worker
     paths: list = field(default_factory=list)       # folders (relative) to put on the worker's sys.path
     generated: dict = field(default_factory=dict)   # relative path -> module source written into the copy
+    origins: dict = field(default_factory=dict)     # relative path of a generated module -> (source file, Extract)
     definitions_only: list = field(default_factory=list)  # notebooks and scripts: what was not run
     searched: list = field(default_factory=list)
     skipped_folders: dict = field(default_factory=dict)
     unreadable: dict = field(default_factory=dict)
     unparsable: list = field(default_factory=list)  # Unparsable: files and cells Python cannot parse
+    attributes: dict = field(default_factory=dict)  # contract attribute -> the autograd class's own, by role
     override: str = ""
 
     def found(self, key: str) -> bool:
@@ -133,7 +152,11 @@ class Layout:
         return section
 
     def worker_config(self) -> dict:
-        return {"names": self.imports, "paths": self.paths}
+        # Each generated module's lines in the student's coordinates, for tracebacks and messages.
+        origins = {rel: {"file": file, "notebook": file.endswith(".ipynb"),
+                         "lines": {str(at): list(place) for at, place in extract.lines.items()}}
+                   for rel, (file, extract) in self.origins.items()}
+        return {"names": self.imports, "paths": self.paths, "attributes": self.attributes, "origins": origins}
 
 
 def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
@@ -150,15 +173,15 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
                 layout.unreadable[rel] = extract.error
                 continue
             texts[rel] = extract
-            scans[rel] = scan(extract.source, rel)
-            layout.unparsable += [Unparsable(f"{rel} cell {c['cell']}, line {c['line']}", c["error"], c["text"])
+            scans[rel] = scan(extract.source, rel, ROLE_SPELLINGS)
+            layout.unparsable += [Unparsable(f"{rel} cell {c['cell']}, line {c['line']}", c["error"], c["text"], rel)
                                   for c in extract.unparsable]
         else:
             texts[rel] = None
-            scans[rel] = scan(text, rel)
+            scans[rel] = scan(text, rel, ROLE_SPELLINGS)
         if scans[rel].error:
             layout.unparsable.append(Unparsable(f"{rel}, line {scans[rel].error_line}",
-                                                scans[rel].error.rsplit(" (line", 1)[0], text))
+                                                scans[rel].error.rsplit(" (line", 1)[0], text, rel))
     packages = {str(PurePosixPath(rel).parent) for rel in files if PurePosixPath(rel).name == "__init__.py"}
     imports = set().union(*(s.imports for s in scans.values())) if scans else set()
     # Folders whose files import each other by bare name (`from engine import Value`).
@@ -171,7 +194,8 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
         extract = texts[rel]
         if extract is not None:
             folder = str(PurePosixPath(rel).parent)
-            source = Source(rel, folder, nb.module_name(rel), result.definitions, set(result.imports), extract)
+            source = Source(rel, folder, _free_module(root, folder, nb.module_name(rel)), result.definitions,
+                            set(result.imports), extract)
         else:
             level = max((lvl for lvl, _, _ in result.relative), default=0)
             here = PurePosixPath(rel)
@@ -183,7 +207,10 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
                 source.imports.add(base)
                 source.imports.update(f"{base}.{n}" for n in names if n != "*")
         sources.append(source)
-    return [_definitions_only(root, s, sources, scans[s.path]) for s in sources]
+    converted = [_definitions_only(root, s, sources, scans[s.path]) for s in sources]
+    repaired = {s.path for s in converted if s.extract is not None and not s.is_notebook()}
+    layout.unparsable = [u for u in layout.unparsable if u.file not in repaired]
+    return converted
 
 
 def _definitions_only(root: Path, source: Source, sources: list, result) -> Source:
@@ -195,13 +222,28 @@ def _definitions_only(root: Path, source: Source, sources: list, result) -> Sour
                    for other in sources if other is not source for i in other.imports)
     importable = all(part.isidentifier() for part in source.module.split("."))  # not my-engine.py
     in_package = "." in source.module  # a package's module is library code: imported as it is
-    if source.extract is not None or (importable and (not result.script or result.relative or imported
-                                                      or in_package)):
+    # A script with IPython lines (`%matplotlib inline`, pasted from a notebook) is read as the
+    # notebook it came from, when that is what makes it Python.
+    magic = bool(result.error) and not in_package and not imported
+    if source.extract is not None or (importable and not magic and (not result.script or result.relative
+                                                                     or imported or in_package)):
         return source
     extract = nb.definitions([(root / source.path).read_text(encoding="utf-8", errors="replace")])
-    again = scan(extract.source, source.path)
-    return Source(source.path, str(PurePosixPath(source.path).parent), nb.module_name(source.path),
+    if magic and extract.unparsable:
+        return source  # not Python even so: a parse error, as Python would say
+    again = scan(extract.source, source.path, ROLE_SPELLINGS)
+    folder = str(PurePosixPath(source.path).parent)
+    return Source(source.path, folder, _free_module(root, folder, nb.module_name(source.path)),
                   again.definitions, again.imports, extract)
+
+
+def _free_module(root: Path, folder: str, module: str) -> str:
+    """A name for a generated module that nothing in the submission already uses: the worker
+    must import the kit's definitions-only text (the one the integrity scan reads), never a
+    file the submission ships under that name."""
+    while (root / folder / f"{module}.py").exists() or (root / folder / module).exists():
+        module += "_"
+    return module
 
 
 def _importers(module: str, attr: str, sources: list[Source], own: Source) -> int:
@@ -210,16 +252,48 @@ def _importers(module: str, attr: str, sources: list[Source], own: Source) -> in
     return sum(1 for s in sources if s is not own and any(t in s.imports for t in targets))
 
 
-def _candidates(member: Member, sources: list[Source], names=None) -> list[Candidate]:
+def _candidates(member: Member, sources: list[Source], names=None, by_role=False) -> list[Candidate]:
+    """The definitions spelled as the contract (or `names`) spells it; with `by_role`, also every
+    class that does the autograd class's work, whatever it is called (`class value`, `Node`)."""
     wanted = names or (member.name, *member.aliases)
     found = []
     for source in sources:
-        for attr in wanted:
+        if not source.module:
+            continue
+        attrs = list(wanted)
+        if by_role:
+            attrs += sorted(a for a, d in source.definitions.items() if a not in attrs and is_autograd(d))
+        for attr in attrs:
             d = source.definitions.get(attr)
-            if d is not None and source.module:
+            if d is not None:
                 found.append(Candidate(member, source, attr, d.line, d.kind, d.methods,
-                                       _importers(source.module, attr, sources, source)))
+                                       _importers(source.module, attr, sources, source), d))
     return found
+
+
+def is_autograd(d) -> bool:
+    """A class whose instances do arithmetic and backpropagate (written out, not stubs)."""
+    return d.kind == "class" and bool(d.methods & ARITHMETIC) \
+        and ("backward" in d.methods or "_backward" in dict(d.fields))
+
+
+def _uses(user: Source, source: Source, attr: str) -> bool:
+    """`user` is `source`, or imports `attr` from it (directly, or from a package above it)."""
+    if user is source:
+        return True
+    module = source.module
+    return any(i in (module, f"{module}.{attr}") or module.startswith(i + ".") for i in user.imports)
+
+
+def _built_by_network(c: Candidate, sources: list[Source], network: set) -> bool:
+    """The submission's own network code (Neuron, Layer, MLP...) calls this class."""
+    return any(d.name in network and c.attr in d.calls and _uses(s, c.source, c.attr)
+               for s in sources for d in s.definitions.values())
+
+
+def attribute_map(d) -> dict:
+    """{contract attribute: the submission's attribute} for what the class's __init__ shows."""
+    return dict(d.fields) if d is not None else {}
 
 
 def load_override(path) -> dict:
@@ -251,15 +325,24 @@ def discover(root, override=None) -> Layout:
     files, layout.skipped_folders = source_files(root)
     layout.searched = files
     sources = _read_sources(root, files, layout)
-    for member in contract_members():
+    members = contract_members()
+    network = {n for m in members if m.module == NETWORK_MODULE for n in (m.name, *m.aliases)}
+    autograd = None  # the chosen autograd class: the network classes must use this one
+    for member in members:
         spelled = (member.name, *member.aliases)
+        is_value = member.key == AUTOGRAD
         if member.key in overrides:
             file, attr = overrides[member.key]
             chosen = [c for c in _candidates(member, sources, (attr,) if attr else None) if c.source.path == file]
             looked = f"{file} (the instructor's layout file)"
         else:
-            chosen = _candidates(member, sources)
+            chosen = _candidates(member, sources, by_role=is_value)
             looked = f"{len(files)} files"
+        for c in chosen:
+            if is_value:
+                c.context = (not is_autograd(c.definition), not _built_by_network(c, sources, network))
+            elif member.module == NETWORK_MODULE and autograd is not None:
+                c.context = (not _uses(c.source, autograd.source, autograd.attr),)
         if not chosen:
             named = overrides.get(member.key, (None, None))[1]
             looked_for = [named] if named else list(spelled)
@@ -279,6 +362,12 @@ def discover(root, override=None) -> Layout:
         best = chosen[0]
         entry = {"found": True, "file": best.source.path, "line": best.line, "module": best.source.module,
                  "name": best.attr}
+        if is_value:
+            autograd = best
+            layout.attributes = attribute_map(best.definition)
+            renamed = {role: own for role, own in layout.attributes.items() if own not in ROLE_SPELLINGS[role]}
+            if renamed:
+                entry["attributes"] = renamed
         if best.source.extract is not None:
             cell, entry["line"] = best.source.extract.lines.get(best.line, (0, 0))
             if best.source.is_notebook():
@@ -296,6 +385,7 @@ def discover(root, override=None) -> Layout:
         if source.extract is not None and source.path in chosen:  # the others are never imported
             generated = str(PurePosixPath(source.root) / f"{source.module}.py")
             layout.generated[generated] = source.extract.source
+            layout.origins[generated] = (source.path, source.extract)
             layout.definitions_only.append({"file": source.path, "module": source.module,
                                             "skipped": source.extract.skipped[:200],
                                             "skipped_count": len(source.extract.skipped)})

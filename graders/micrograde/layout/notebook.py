@@ -11,8 +11,10 @@ the names it would bring are then simply undefined. A one-file script (`backprop
 with its training run at the top level) is read the same way, as one cell.
 """
 import ast
+import json
 import re
 import symtable
+import warnings
 from dataclasses import dataclass, field
 
 from .pyfile import sets_path
@@ -30,6 +32,7 @@ def _nbformat():
 
 KEPT = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 _MODULE_CHARS = re.compile(r"\W")
+_HELP = re.compile(r"^(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")  # IPython's `obj?` / `??obj` help lines
 
 
 @dataclass
@@ -71,11 +74,11 @@ def _constant(node) -> bool:
 
 
 def _clean(cell_source: str) -> tuple[list[str], list[tuple[int, str]]]:
-    """The cell's lines with IPython magics and shell escapes blanked (line numbers kept)."""
+    """The cell's lines with IPython magics, shell escapes and help lines blanked (line numbers kept)."""
     lines, blanked = [], []
     for i, line in enumerate(cell_source.splitlines(), 1):
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or re.match(r"^\w+\s*=\s*[!%]", stripped):
+        if stripped.startswith(("%", "!")) or re.match(r"^\w+\s*=\s*[!%]", stripped) or _HELP.match(stripped):
             blanked.append((i, line.strip()))
             lines.append("")
         else:
@@ -101,10 +104,31 @@ def extract(text: str) -> Extract:
     if nbformat is None:
         return Extract(error="notebooks need nbformat, a dependency of the kit: reinstall it (pip install -e .)")
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # a notebook without cell ids (older Jupyter) is still a notebook
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
     except Exception as e:  # nbformat raises several kinds for a damaged file
-        return Extract(error=f"not a readable notebook ({type(e).__name__})")
+        cells = _plain_cells(text)  # Jupyter still opens a notebook whose metadata fails validation
+        if cells is None:
+            return Extract(error=f"not a readable notebook ({type(e).__name__})")
+        return definitions(cells)
     return definitions([c.get("source", "") for c in nb.cells if c.get("cell_type") == "code"])
+
+
+def _plain_cells(text: str):
+    """The code cells' sources of notebook JSON (format 4) read without validation, or None."""
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(cells, list):
+        return None
+    found = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            found.append("".join(map(str, source)) if isinstance(source, list) else str(source))
+    return found
 
 
 def definitions(cells: list[str]) -> Extract:

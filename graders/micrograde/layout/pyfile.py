@@ -9,6 +9,8 @@ class Definition:
     kind: str            # "class" or "function"
     line: int
     methods: frozenset   # for a class: the methods it (or a base class in the same file) writes out
+    calls: frozenset = frozenset()  # for a class: the names its code calls (the classes it builds)
+    fields: tuple = ()              # for a class: (role, attribute) its __init__ sets, see fields()
 
 
 @dataclass
@@ -97,7 +99,75 @@ def _methods(cls: ast.ClassDef, classes: dict, seen=()) -> frozenset:
     return frozenset(own)
 
 
-def scan(source: str, filename: str = "<submission>") -> Scan:
+# The constructor's parameters in order, by the role of the attribute each one fills
+# (`Value(data, _children=(), _op='')`), as in specs/contract.json.
+PARAMETER_ROLES = ("data", "_prev", "_op")
+
+
+def _called(node) -> frozenset:
+    """Names called anywhere in `node`: `Value(...)`, and `engine.Value(...)` as Value."""
+    names = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            if isinstance(n.func, ast.Name):
+                names.add(n.func.id)
+            elif isinstance(n.func, ast.Attribute):
+                names.add(n.func.attr)
+    return frozenset(names)
+
+
+def _self_assignments(init):
+    """(attribute, value) of every `self.X = value` in a constructor, in source order."""
+    if not init.args.args:
+        return []
+    me = init.args.args[0].arg
+    found = []
+    for n in ast.walk(init):
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                    found.append((t.attr, n.value, n.lineno))
+    return sorted(found, key=lambda f: f[2])
+
+
+def fields(cls: ast.ClassDef, contract: dict) -> tuple:
+    """(role, attribute) pairs: which attribute of the class holds the constructor's number
+    ("data"), its operands ("_prev"), its operation ("_op"), its gradient ("grad") and its
+    local backward function ("_backward"), read from what its __init__ stores where.
+    `contract` maps each role to the spellings the contract accepts (the first guess)."""
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None:
+        return ()
+    assigned = _self_assignments(init)
+    params = [a.arg for a in init.args.args[1:]]
+    roles = {}
+
+    def pick(role, matches):
+        attrs = [attr for attr, value, _ in assigned if matches(value)]
+        accepted = [a for a in attrs if a in contract.get(role, (role,))]
+        if accepted or attrs:
+            roles[role] = (accepted or attrs)[0]
+
+    def reads(param):
+        return lambda value: any(isinstance(n, ast.Name) and n.id == param for n in ast.walk(value))
+
+    for role, param in zip(PARAMETER_ROLES, params):
+        pick(role, reads(param))
+    names = {attr for attr, _, _ in assigned}
+    zeros = {attr for attr, value, _ in assigned if isinstance(value, ast.Constant) and value.value == 0
+             and not isinstance(value.value, bool) and attr not in roles.values()}
+    if "grad" in names:
+        roles["grad"] = "grad"
+    elif len(zeros) == 1:
+        roles["grad"] = zeros.pop()
+    if "_backward" in names:
+        roles["_backward"] = "_backward"
+    else:
+        pick("_backward", lambda value: isinstance(value, ast.Lambda))
+    return tuple(sorted(roles.items()))
+
+
+def scan(source: str, filename: str = "<submission>", contract_fields: dict | None = None) -> Scan:
     result = Scan()
     try:
         tree = ast.parse(source, filename)
@@ -109,7 +179,8 @@ def scan(source: str, filename: str = "<submission>") -> Scan:
     for node in top_level(tree.body):
         if isinstance(node, ast.ClassDef):
             classes[node.name] = node
-            result.definitions[node.name] = Definition(node.name, "class", node.lineno, _methods(node, classes))
+            result.definitions[node.name] = Definition(node.name, "class", node.lineno, _methods(node, classes),
+                                                       _called(node), fields(node, contract_fields or {}))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             result.definitions[node.name] = Definition(node.name, "function", node.lineno, frozenset())
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
@@ -118,7 +189,8 @@ def scan(source: str, filename: str = "<submission>") -> Scan:
             target = result.definitions[node.value.id]
             for t in node.targets:
                 if isinstance(t, ast.Name):
-                    result.definitions[t.id] = Definition(t.id, target.kind, node.lineno, target.methods)
+                    result.definitions[t.id] = Definition(t.id, target.kind, node.lineno, target.methods,
+                                                          target.calls, target.fields)
     defined = set(result.definitions)
     result.script = any(_does_work(node, defined) for node in top_level(tree.body))
     for node in ast.walk(tree):

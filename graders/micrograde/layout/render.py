@@ -27,6 +27,8 @@ def layout_lines(layout: dict) -> list[str]:
     for key, entry in layout["names"].items():
         short = key.split(".", 1)[1]
         spelled = "" if not entry["found"] or entry["name"] == short else f" (spelled {entry['name']})"
+        if entry.get("attributes"):  # found by what they hold: Value = value ...; _prev = prev
+            spelled += "; " + ", ".join(f"{mine} = {own}" for mine, own in sorted(entry["attributes"].items()))
         lines.append(f"  {key:<{width}}  {_where(entry)}{spelled}")
     for book in layout.get("definitions_only", []):
         if book["skipped_count"]:

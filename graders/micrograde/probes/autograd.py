@@ -5,7 +5,7 @@ from . import lookup
 from .engine import built, value_class
 from . import names
 from .table import probe
-from .values import data_of, grad_of, plain, run_local_backward, topological_order
+from .values import data_of, grad_of, plain, run_local_backward, set_grad, topological_order
 
 
 @probe(names.AUTOGRAD_BACKWARD_PROGRAM)
@@ -52,7 +52,7 @@ def upstream(kind, x, grad):
     lookup.method(Value, kind)
     v = Value(x)
     out = getattr(v, kind)()
-    out.grad = grad
+    set_grad(out, grad)
     lookup.attribute(out, "_backward")()
     return grad_of(v)
 
@@ -75,7 +75,7 @@ def deep_chain(depth):
 def _smooth(vs):
     # Forward only, through plain floats: numerical_grad needs nothing else of the engine.
     Value = value_class()
-    x = [v.data for v in vs]
+    x = [lookup.get(v, "data") for v in vs]
     return Value(math.sin(x[0]) * x[1] + x[0] * x[0] * x[-1] + math.exp(0.3 * x[-1]))
 
 
@@ -90,10 +90,11 @@ def _scaled_backward(factor):
         out = a * b
 
         def off_by_factor():
-            a.grad += factor * b.data * out.grad
-            b.grad += factor * a.data * out.grad
+            get, put = lookup.get, lookup.put
+            put(a, "grad", get(a, "grad") + factor * get(b, "data") * get(out, "grad"))
+            put(b, "grad", get(b, "grad") + factor * get(a, "data") * get(out, "grad"))
 
-        out._backward = off_by_factor
+        setattr(out, lookup.own("_backward"), off_by_factor)
         return out
     return f
 
@@ -131,7 +132,7 @@ def draw_dot(program):
     graph = topological_order(root)
     # Distinct gradients, set by hand (not by backward()), so labels can be checked for them.
     for i, node in enumerate(nodes):
-        node.grad = 0.125 * (i + 1)
+        set_grad(node, 0.125 * (i + 1))
     dot = fn(root)
     source = getattr(dot, "source", None)
     if not isinstance(source, str):

@@ -3,7 +3,7 @@ from . import lookup
 from .builder import build
 from . import names
 from .table import probe
-from .values import data_of, grad_of, run_local_backward, topological_order
+from .values import data_of, grad_of, run_local_backward, set_grad, topological_order
 
 
 DUNDER = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "pow": "__pow__",
@@ -48,7 +48,12 @@ def operations(kinds):
 @probe(names.ENGINE_CONSTRUCT)
 def construct(data):
     v = value_class()(data)
-    return {"data": data_of(v), "grad": grad_of(v)}
+    return {"data": data_of(v), "grad": grad_of(v), "spelled": _spelled(v, ("data", "grad"))}
+
+
+def _spelled(v, roles) -> dict:
+    """{role: the attribute the Value holds it under}, for the checks about names."""
+    return {role: next((s for s in lookup.spellings(role) if hasattr(v, s)), None) for role in roles}
 
 
 @probe(names.ENGINE_LOCAL_PROGRAM)
@@ -64,7 +69,8 @@ def structure(program):
     nodes = built(program)
     index = {id(n): i for i, n in enumerate(nodes)}
     return {
-        "ops": [str(getattr(n, "_op", ""))[:40] for n in nodes],
+        "spelled": {**_spelled(nodes[-1], ("_op",)), "_prev": lookup.operands(nodes[-1])[0]},
+        "ops": [str(lookup.get(n, "_op", ""))[:40] for n in nodes],
         "children": [[index.get(id(c), -1) for c in lookup.children(n)] for n in nodes],
         "graph_size": len(topological_order(nodes[-1])),
     }
@@ -73,5 +79,5 @@ def structure(program):
 @probe(names.ENGINE_REPR)
 def value_repr(data, grad):
     v = value_class()(data)
-    v.grad = grad
+    set_grad(v, grad)
     return repr(v)[:300]

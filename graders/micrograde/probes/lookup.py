@@ -20,7 +20,8 @@ _MILESTONE = {(module, qualname): milestone for module, qualname, milestone in s
 _MEMBERS = {qualname.rsplit(".", 1)[-1] for _, qualname, _ in spec.contract_names()}
 _MEMBERS |= set(spec.course_operation_methods().values())  # a course's extra operations
 _ATTRIBUTES = {attr: (attr, *aliases) for _, _, attr, aliases in spec.contract_attributes()}
-_state = {"submission": "", "poisoned": {}, "progress": lambda event: None, "layout": None, "failed": {}}
+_state = {"submission": "", "poisoned": {}, "progress": lambda event: None, "layout": None, "failed": {},
+          "attributes": {}}
 
 
 def _in_contract(found: bool, what: str) -> None:
@@ -31,7 +32,8 @@ def _in_contract(found: bool, what: str) -> None:
 def configure(submission: str, poisoned: dict, progress, layout: dict | None = None) -> None:
     """`layout`: where each contract name is ({"names": {"engine.Value": {"module", "attr"} or
     {"missing": why}}}), found by the grader's static discovery; None: the micrograd/ package."""
-    _state.update(submission=submission, poisoned=poisoned, progress=progress, layout=layout, failed={})
+    _state.update(submission=submission, poisoned=poisoned, progress=progress, layout=layout, failed={},
+                  attributes=dict((layout or {}).get("attributes") or {}))
 
 
 def _in_submission(mod) -> bool:
@@ -48,17 +50,17 @@ def _import_failure(dotted: str, exc: BaseException) -> dict:
     root = _state["submission"].rstrip(os.sep) + os.sep
     where = ""
     if isinstance(exc, SyntaxError) and isinstance(exc.filename, str) and exc.filename.startswith(root):
-        where = f"{exc.filename[len(root):]}, line {exc.lineno}"
+        where = place(exc.filename[len(root):], exc.lineno).replace('"', "")
     else:
         lines = error["traceback"]
         frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
         if frames:
             last = frames[-1]
-            where = lines[last].strip()[len('File "'):].replace('", line', ", line").rsplit(", in ", 1)[0]
+            where = lines[last].strip()[len('File "'):].replace('"', "").rsplit(", in ", 1)[0]
             if last + 1 < len(lines) and not lines[last + 1].startswith("  File "):
                 where += f": {lines[last + 1].strip()}"
     return {"type": error["type"], "traceback": [],
-            "message": f"{error['message']} (raised while importing {where or dotted})"}
+            "message": f"{error['message']} (raised while importing {where or module_label(dotted)})"}
 
 
 def import_module(dotted: str):
@@ -121,7 +123,7 @@ def name(module_name: str, attr: str):
     mod = import_module(where["module"])
     found = getattr(mod, where["attr"], None)
     if found is None:
-        raise Missing(f"{where['module']}.{where['attr']}", "the grader found it in the source, but it is not "
+        raise Missing(f"{module_label(where['module'])}.{where['attr']}", "the grader found it in the source, but it is not "
                                                              "there once the module is imported")
     return found
 
@@ -129,26 +131,96 @@ def name(module_name: str, attr: str):
 def method(cls, attr: str):
     _in_contract(attr in _MEMBERS, f"method {attr}")
     if getattr(cls, attr, None) is None:
-        raise Missing(f"{cls.__module__}.{cls.__qualname__}.{attr}")
+        raise Missing(f"{module_label(cls.__module__)}.{cls.__qualname__}.{attr}")
     return getattr(cls, attr)
+
+
+def own(attr: str) -> str:
+    """The submission's spelling of a contract attribute of the Value (`value` for `data`, `prev`
+    for `_prev`), as discovery found it by what the constructor stores there; else the contract's."""
+    return _state["attributes"].get(attr, attr)
+
+
+def spellings(attr: str) -> tuple:
+    """Where to look for a contract attribute: the submission's own spelling, then the contract's."""
+    return tuple(dict.fromkeys((own(attr), *_ATTRIBUTES[attr])))
+
+
+def get(obj, attr: str, default=None):
+    """A contract attribute of a Value (`get(v, "data")`), under whichever accepted spelling it has."""
+    for spelled in spellings(attr):
+        found = getattr(obj, spelled, _ABSENT)
+        if found is not _ABSENT:
+            return found
+    return default
+
+
+def put(obj, attr: str, value) -> None:
+    """Set a contract attribute (`put(p, "data", 0.5)`) where the submission keeps it."""
+    for spelled in spellings(attr):
+        if hasattr(obj, spelled):
+            setattr(obj, spelled, value)
+            return
+    setattr(obj, own(attr), value)
+
+
+_ABSENT = object()
 
 
 def attribute(obj, attr: str):
     """An attribute the contract needs on an object (a Value's `_backward`), wherever it is set."""
     _in_contract(attr in _ATTRIBUTES, f"attribute {attr}")
-    if getattr(obj, attr, None) is None:
+    found = get(obj, attr)
+    if found is None:
         cls = type(obj)
-        raise Missing(f"{cls.__module__}.{cls.__qualname__}.{attr}")
-    return getattr(obj, attr)
+        raise Missing(f"{module_label(cls.__module__)}.{cls.__qualname__}.{attr}")
+    return found
 
 
 def children(value) -> list:
-    """The operands a Value was made from: `_prev`, or an alias the contract accepts."""
-    for attr in _ATTRIBUTES["_prev"]:
-        if hasattr(value, attr):
-            return list(getattr(value, attr))
+    """The operands a Value was made from (see operands)."""
+    return operands(value)[1]
+
+
+def operands(value) -> tuple[str, list]:
+    """(attribute, operands) of a Value: `_prev`, an alias the contract accepts, the attribute
+    discovery found by role, or else the one collection of Values the object holds."""
+    for spelled in spellings("_prev"):
+        found = getattr(value, spelled, _ABSENT)
+        if found is not _ABSENT:
+            return spelled, list(found)
+    held = {k: v for k, v in (getattr(value, "__dict__", None) or {}).items()
+            if isinstance(v, (set, frozenset, tuple, list)) and all(isinstance(x, type(value)) for x in v)}
+    filled = [k for k, v in held.items() if v]
+    if len(filled) == 1 or (held and not filled):
+        attr = filled[0] if filled else sorted(held)[0]
+        return attr, list(held[attr])
     raise Missing("micrograd.engine.Value._prev",
                   f"a Value must record its operands in {' or '.join(_ATTRIBUTES['_prev'])}")
+
+
+def _origin(rel: str):
+    return ((_state["layout"] or {}).get("origins") or {}).get(rel.replace(os.sep, "/"))
+
+
+def place(rel: str, line) -> str:
+    """`"file", line N` in the student's coordinates: a generated module's line becomes the
+    notebook's cell and line (or the script's own line) it was copied from."""
+    origin = _origin(rel)
+    if origin is None:
+        return f'"{rel}", line {line}'
+    cell, own = origin["lines"].get(str(line), (0, line))
+    if origin["notebook"]:
+        return f'"{origin["file"]}", cell {cell}, line {own}' if cell else f'"{origin["file"]}"'
+    return f'"{origin["file"]}", line {own}'
+
+
+def module_label(module_name: str) -> str:
+    """A module as the student knows it: the file a generated module was made from."""
+    for rel, origin in ((_state["layout"] or {}).get("origins") or {}).items():
+        if rel.rsplit("/", 1)[-1] == f"{module_name.rsplit('.', 1)[-1]}.py":
+            return origin["file"]
+    return module_name
 
 
 def _own_frames(tb) -> list[str]:
@@ -157,7 +229,7 @@ def _own_frames(tb) -> list[str]:
     for frame in traceback.extract_tb(tb):
         if frame.filename.startswith(root):
             where = frame.filename[len(root):]
-            lines.append(f'  File "{where}", line {frame.lineno}, in {frame.name}')
+            lines.append(f'  File {place(where, frame.lineno)}, in {frame.name}')
             if frame.line:
                 lines.append(f"    {frame.line.strip()}")
     return lines[-20:]

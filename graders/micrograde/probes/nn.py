@@ -4,7 +4,7 @@ import random
 from . import lookup
 from . import names
 from .table import probe
-from .values import data_of, grad_of
+from .values import data_of, grad_of, set_data, set_grad
 
 
 def _make(cls_name, *args, activation=None):
@@ -19,7 +19,7 @@ def _same_objects(xs, ys) -> bool:
 def _set_parameters(model, values) -> int:
     params = list(model.parameters())
     for p, v in zip(params, values):
-        p.data = v
+        set_data(p, v)
     return len(params)
 
 
@@ -48,8 +48,8 @@ def neuron_forward(nin, activation, w, b, xs, seed):
     random.seed(seed)
     n = _make("Neuron", nin, activation=activation)
     for wi, value in zip(n.w, w):
-        wi.data = value
-    n.b.data = b
+        set_data(wi, value)
+    set_data(n.b, b)
     return [_scalar(n(x)) for x in xs]
 
 
@@ -102,7 +102,7 @@ def zero_grad(nin, nouts, seed):
     mlp = _make("MLP", nin, nouts)
     params = list(mlp.parameters())
     for p in params:
-        p.grad = 1.5
+        set_grad(p, 1.5)
     lookup.method(type(mlp), "zero_grad")
     mlp.zero_grad()
     return [grad_of(p) for p in params]

@@ -5,7 +5,7 @@ from . import lookup
 from .nn import _make, _scalar, _set_parameters
 from . import names
 from .table import probe
-from .values import data_of, grad_of, plain
+from .values import data_of, grad_of, plain, set_data, set_grad
 
 
 @probe(names.LOSSES_MSE)
@@ -35,7 +35,7 @@ def _parameters(data, grads):
     Value = lookup.name("engine", "Value")
     params = [Value(d) for d in data]
     for p, g in zip(params, grads):
-        p.grad = g
+        set_grad(p, g)
     return params
 
 
@@ -109,10 +109,10 @@ def fit_with_grader_loop(nin, nouts, start, xs, ys, epochs, lr, seed):
             loss = term if loss is None else loss + term
         loss = loss * scale
         for p in params:
-            p.grad = 0.0
+            set_grad(p, 0.0)
         loss.backward()
         for p in params:
-            p.data -= lr * p.grad
+            set_data(p, lookup.get(p, "data") - lr * lookup.get(p, "grad"))
     return {**answer, "parameters": [data_of(p) for p in params]}
 
 

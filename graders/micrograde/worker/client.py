@@ -107,8 +107,8 @@ class Sandbox:
         self.layout = layout if layout is not None else discover_layout(self.submission)
         for rel, text in self.layout.generated.items():  # notebooks' definitions, as modules
             target = self.copy / rel
-            if target.parent.is_dir() and not target.exists():
-                target.write_text(text)
+            if target.parent.is_dir() and not target.is_symlink() and not target.is_dir():
+                target.write_text(text)  # discovery chose a name the submission does not use
         self.scratch = self.rundir / "scratch"
         self.scratch.mkdir()
         if self.uid is not None:
