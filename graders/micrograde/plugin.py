@@ -6,6 +6,8 @@ only). It never imports submission code. Each grader test is one rubric check; i
 becomes the check's status, its message the feedback. The run's state lives in
 `config.stash[GRADING]`.
 """
+import functools
+import inspect
 import time
 import zlib
 from pathlib import Path
@@ -255,6 +257,35 @@ NOT_REPEATED = ("(the same program gave the right answer when the grader ran it 
                 "changes from run to run, e.g. it depends on the order in which a set of nodes is walked)")
 
 
+class FixtureProbeError(Exception):
+    """A probe error raised while a shared fixture was set up (the operations of Value, say).
+    An Exception, so pytest keeps it and gives every check that needs the fixture the same
+    status and feedback; a ProbeError (a BaseException) is not kept, and the next check would
+    read only pytest's own bare assertion ('check failed')."""
+
+    def __init__(self, error: ProbeError):
+        super().__init__(error.feedback)
+        self.status, self.feedback = error.status, error.feedback
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Let a fixture's probe error reach pytest as a FixtureProbeError, which it keeps."""
+    func = fixturedef.func
+    if getattr(func, "_probe_errors_kept", False) or inspect.isgeneratorfunction(func):
+        return None
+
+    @functools.wraps(func)
+    def kept(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ProbeError as e:
+            raise FixtureProbeError(e) from None
+    kept._probe_errors_kept = True
+    fixturedef.func = kept
+    return None
+
+
 def _feedback(excinfo) -> tuple[str, str]:
     return _feedback_of(excinfo.value)
 
@@ -269,7 +300,7 @@ def _feedback_of(exc) -> tuple[str, str]:
         first, _, rest = exc.feedback.partition("\n")
         text = f"{first} ({signatures.hint(exc.type_name, exc.message)})"
         return exc.status, f"{text}\n{rest}" if rest else text
-    if isinstance(exc, (ProbeError, SubmissionError)):
+    if isinstance(exc, (ProbeError, SubmissionError, FixtureProbeError)):
         return exc.status, exc.feedback
     if isinstance(exc, AssertionError):
         message = str(exc.args[0]) if exc.args else "check failed"

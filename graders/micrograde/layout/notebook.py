@@ -161,8 +161,10 @@ def definitions(cells: list[str]) -> Extract:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             _emit_guarded(out, segment, "ImportError", number, first)
-        elif isinstance(node, KEPT) or _constant(node) or _docstring(node) or sets_path(node):
+        elif isinstance(node, KEPT) or _literal(node) or _docstring(node) or sets_path(node):
             _emit(out, segment, number, first)
+        elif _alias(node):  # `Scalar = Value`: another spelling of a definition, kept
+            _emit_guarded(out, segment, "Exception", number, first)
         elif id(node) in needed:
             # A binding a definition reads: kept, but a failure here (a file it reads, say) leaves
             # the name undefined for the code that needs it instead of failing every import.
@@ -172,6 +174,21 @@ def definitions(cells: list[str]) -> Extract:
                                 "why": "not a definition"})
     out.skipped.sort(key=lambda s: (s["cell"], s["line"]))
     return out
+
+
+def _literal(node) -> bool:
+    """A constant that names nothing else (`h = 1e-6`, `ACT = {'relu': lambda v: v.relu()}`):
+    kept as it is. One that names other bindings (`inputs = [a, b]`) is kept only when a
+    definition reads it, together with what it names."""
+    return _constant(node) and not (_reads(node) - _LAMBDA_FREE)
+
+
+_LAMBDA_FREE = {"None", "True", "False"}
+
+
+def _alias(node) -> bool:
+    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+        and all(isinstance(t, ast.Name) for t in node.targets)
 
 
 def _emit_guarded(out: Extract, segment: str, caught: str, cell: int, first: int) -> None:
@@ -206,9 +223,9 @@ def _binds(node) -> set:
 
 def dependencies(nodes) -> set:
     """ids of the top-level assignments that the kept definitions read, transitively."""
-    kept = [n for n in nodes if isinstance(n, KEPT) or _constant(n) or _docstring(n)]
+    kept = [n for n in nodes if isinstance(n, KEPT) or _literal(n) or _docstring(n) or _alias(n)]
     bindings = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-                and n.value is not None and not _constant(n)]
+                and n.value is not None and not _literal(n)]
     wanted = set().union(*map(_reads, kept)) if kept else set()
     chosen = set()
     grew = True
