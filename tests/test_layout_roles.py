@@ -1,6 +1,9 @@
 """Where the code is, by what it does: definitions keep what they need, a parse error is
 said as one, and the autograd class is found by its role whatever it is called."""
+import multiprocessing
+import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 import pytest
@@ -112,3 +115,143 @@ def test_syntax_newer_than_the_grading_python_is_a_parse_error_naming_that_pytho
     assert message.startswith("engine.py, line 1: invalid syntax")
     assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in message
     assert layout.names["engine.Value"]["unparsable"] == "engine.py, line 1"
+
+
+# -- graded end to end: each mechanism costs exactly the checks it should ---------------------
+MODULES = ("engine", "gradcheck", "viz", "nn", "losses", "optim", "train")
+
+
+def _module(name: str) -> str:
+    return re.sub(r"^from \.\w+ import .*$", "", (corpus.REFERENCE / "micrograd" / f"{name}.py").read_text(), flags=re.M)
+
+
+def _renamed(text: str) -> str:
+    """The reference as a student who calls the class `value`, keeps its number in `.value`
+    and its operands in `.prev` would write it."""
+    text = re.sub(r"\bValue\b", "value", text)
+    text = re.sub(r"\.data\b", ".value", text).replace('"data"', '"value"')
+    return re.sub(r"\b_prev\b", "prev", text)
+
+
+def class_value(dest):
+    _notebook(dest / "micrograd.ipynb", ["import math\nimport random"] + [_renamed(_module(m)) for m in MODULES])
+
+
+RNG_CLASS = '''import random as _stdlib_random
+
+
+class RNG:
+    """The course's random source: one object the network draws from."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def uniform(self, a, b):
+        return _stdlib_random.uniform(a, b)
+
+
+random = RNG(42)
+'''
+
+
+def rng_script(dest):
+    """One script: its Neuron draws from a module-level `random = RNG(42)`; it trains at import."""
+    dest.mkdir(parents=True)
+    body = "\n\n".join([_module("engine"), _module("nn")]).replace("import random\n", "")
+    (dest / "network.py").write_text("import math\n" + RNG_CLASS + body
+                                     + "\nmodel = MLP(3, [4, 1])\nfor step in range(1000):\n"
+                                       "    loss = sum((model([1.0, 2.0, 3.0]) - 1.0) ** 2 for _ in range(2))\n"
+                                       "    loss.backward()\nprint(loss)\n")
+
+
+def two_labs(dest):
+    """lab1 has a Value; lab2 builds its own Value and the network on it."""
+    (dest / "lab1").mkdir(parents=True)
+    (dest / "lab1" / "engine.py").write_text(_module("engine"))
+    (dest / "lab2").mkdir()
+    (dest / "lab2" / "network.py").write_text(_module("engine") + "\n\nimport random\n\n" + _module("nn"))
+
+
+def syntax_error_cell(dest):
+    _notebook(dest / "lab.ipynb", ["import math", _module("engine"), NN_CELL])
+
+
+def tanh_typo(dest):
+    """A notebook whose tanh misspells `math`: the traceback must name the cell and line."""
+    engine = _module("engine").replace("math.tanh(", "mathh.tanh(", 1)
+    assert "mathh" in engine
+    _notebook(dest / "lab.ipynb", ["import math\nimport random\n%matplotlib inline", "x = 1\nprint(x)", engine]
+              + [_module(m) for m in MODULES[1:]])
+
+
+GRADED = {"class_value": (class_value, ["m1", "m3"]), "rng_script": (rng_script, ["m3"]),
+          "two_labs": (two_labs, ["m3"]), "syntax_error_cell": (syntax_error_cell, ["m3"]),
+          "tanh_typo": (tanh_typo, ["m2"])}
+
+
+def _grade(kind, folder):
+    build, milestones = GRADED[kind]
+    build(folder / "submission")
+    return corpus.grade(folder / "submission", folder / "report.json", milestones=milestones)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("roles")
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    futures = {kind: pool.submit(_grade, kind, root / kind) for kind in GRADED}
+    yield lambda kind: futures[kind].result()
+    pool.shutdown(cancel_futures=True)
+
+
+def _lost(report) -> dict:
+    return {t["name"]: t for t in report["tests"] if t["score"] < t["max_score"]}
+
+
+def test_a_class_named_value_with_prev_and_value_costs_only_the_two_naming_checks(graded):
+    report = graded("class_value")
+    lost = _lost(report)
+    assert sorted(lost) == ["test_value_records_its_operands_and_operation",
+                            "test_value_stores_data_and_starts_with_zero_grad"]
+    data = lost["test_value_stores_data_and_starts_with_zero_grad"]["feedback"]
+    assert "called value (micrograd.ipynb cell 2, line" in data and "in .value; the contract names it .data" in data
+    assert "in .prev; the contract names it ._prev or ._children" in \
+        lost["test_value_records_its_operands_and_operation"]["feedback"]
+    entry = report["layout"]["names"]["engine.Value"]
+    assert (entry["name"], entry["cell"], entry["attributes"]) == ("value", 2, {"_prev": "prev", "data": "value"})
+    assert report["integrity"] == []
+
+
+def test_a_neuron_drawing_from_a_module_level_rng_is_graded_although_the_script_trains_at_import(graded):
+    report = graded("rng_script")
+    assert report["score"] == report["max_score"], _lost(report)
+    [book] = report["layout"]["definitions_only"]
+    assert [s["code"] for s in book["skipped"]] == ["model = MLP(3, [4, 1])", "for step in range(1000):",
+                                                    "print(loss)"]
+
+
+def test_the_network_comes_from_the_file_that_builds_its_own_value(graded):
+    report = graded("two_labs")
+    names = report["layout"]["names"]
+    assert names["engine.Value"]["file"] == names["nn.MLP"]["file"] == "lab2/network.py"
+    assert report["score"] == report["max_score"], _lost(report)
+
+
+def test_a_cell_that_does_not_parse_is_every_dependent_checks_feedback(graded):
+    report = graded("syntax_error_cell")
+    python = ".".join(map(str, sys.version_info[:3]))
+    assert report["score"] == 0
+    for t in report["tests"]:
+        assert t["status"] == "error", t
+        assert t["feedback"].startswith("SyntaxError: lab.ipynb cell 3, line 12: expected ':'"), t["feedback"]
+        assert f"Python {python}" in t["feedback"] and "not found" not in t["feedback"]
+
+
+def test_a_traceback_names_the_notebook_cell_and_line_never_a_generated_module(graded):
+    report = graded("tanh_typo")
+    line = 1 + [i for i, text in enumerate(_module("engine").replace("math.tanh(", "mathh.tanh(", 1).splitlines())
+                if "mathh" in text][0]
+    lost = _lost(report)
+    tanh = [t for name, t in lost.items() if "tanh" in name]
+    assert tanh and all(f'File "lab.ipynb", cell 3, line {line}, in tanh' in t["feedback"] for t in tanh), tanh
+    assert not any("_micrograde" in t["feedback"] for t in report["tests"])

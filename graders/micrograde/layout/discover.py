@@ -53,6 +53,10 @@ def contract_members() -> list[Member]:
             for m in spec.load_contract()["modules"] for member in m["members"]]
 
 
+# The definitions whose dependencies a notebook's module keeps (every class is kept too).
+CONTRACT_NAMES = frozenset(n for m in contract_members() for n in (m.name, *m.aliases))
+
+
 @dataclass
 class Source:
     """One file as the worker will import it."""
@@ -83,13 +87,12 @@ class Unparsable:
     def kind(self) -> str:
         return self.error.partition(":")[0]
 
-    def message(self, what: str, defined_here: bool) -> str:
+    def message(self, what: str) -> str:
         """Feedback for a check that needs `what`: the file (cell), line and error, and which Python grades."""
         python = ".".join(map(str, sys.version_info[:3]))
         said = self.error.partition(": ")[2] or self.error
-        lead = f"{what} is in code that" if defined_here else f"{what} was not found in the code that parses, and code"
-        return (f"{self.where}: {said}. {lead} Python {python} (the grading Python) cannot parse, so nothing "
-                f"in it runs: fix the syntax there (or write it for Python {python})")
+        return (f"{self.where}: {said}. {what} is in code that Python {python} (the grading Python) cannot "
+                f"parse, so nothing in it runs: fix the syntax there (or write it for Python {python})")
 
 
 @dataclass
@@ -151,6 +154,13 @@ class Layout:
             section["override"] = self.override
         return section
 
+    def label(self, module: str) -> str:
+        """A module as the student knows it: a generated module is the notebook or script it was made from."""
+        for rel, (file, _) in self.origins.items():
+            if PurePosixPath(rel).stem == module:
+                return file
+        return module
+
     def worker_config(self) -> dict:
         # Each generated module's lines in the student's coordinates, for tracebacks and messages.
         origins = {rel: {"file": file, "notebook": file.endswith(".ipynb"),
@@ -168,7 +178,7 @@ def _read_sources(root: Path, files: list[str], layout: Layout) -> list[Source]:
             layout.unreadable[rel] = type(e).__name__
             continue
         if rel.endswith(".ipynb"):
-            extract = nb.extract(text)
+            extract = nb.extract(text, CONTRACT_NAMES)
             if extract.error:
                 layout.unreadable[rel] = extract.error
                 continue
@@ -228,7 +238,7 @@ def _definitions_only(root: Path, source: Source, sources: list, result) -> Sour
     if source.extract is not None or (importable and not magic and (not result.script or result.relative
                                                                      or imported or in_package)):
         return source
-    extract = nb.definitions([(root / source.path).read_text(encoding="utf-8", errors="replace")])
+    extract = nb.definitions([(root / source.path).read_text(encoding="utf-8", errors="replace")], CONTRACT_NAMES)
     if magic and extract.unparsable:
         return source  # not Python even so: a parse error, as Python would say
     again = scan(extract.source, source.path, ROLE_SPELLINGS)
@@ -348,12 +358,11 @@ def discover(root, override=None) -> Layout:
             looked_for = [named] if named else list(spelled)
             layout.names[member.key] = {"found": False, "looked_for": looked_for, "looked_in": looked}
             holding = [u for u in layout.unparsable if u.defines(looked_for)]
-            broken = holding or layout.unparsable
-            if broken:
-                # Not "not found": the file that would hold it does not parse, and that is the one fix.
-                layout.names[member.key]["unparsable"] = broken[0].where
-                layout.imports[member.key] = {"unparsable": broken[0].message(member.name, bool(holding)),
-                                              "error": broken[0].kind()}
+            if holding:
+                # Not "not found": the file that holds it does not parse, and that is the one fix.
+                layout.names[member.key]["unparsable"] = holding[0].where
+                layout.imports[member.key] = {"unparsable": holding[0].message(member.name),
+                                              "error": holding[0].kind()}
             else:
                 layout.imports[member.key] = {"missing": f"{NOT_FOUND} (the grader looked for {member.kind} "
                                                          f"{' or '.join(looked_for)} in {looked}; see the layout)"}

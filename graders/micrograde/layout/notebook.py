@@ -87,8 +87,16 @@ def _clean(cell_source: str) -> tuple[list[str], list[tuple[int, str]]]:
 
 
 def _segment(lines, node) -> str:
-    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return "\n".join(lines[start - 1:node.end_lineno])
+    """The statement's own text: from its first decorator, and only its part of a line it
+    shares with others (`d = a + b ; d.label = 'd'`). Offsets are in UTF-8 bytes, as ast gives them."""
+    first = min([node] + list(getattr(node, "decorator_list", [])), key=lambda n: (n.lineno, n.col_offset))
+    start, col = first.lineno, first.col_offset
+    text = [line.encode() for line in lines[start - 1:node.end_lineno]]
+    text[-1] = text[-1][:node.end_col_offset]
+    if first is not node:  # a decorator: its `@` comes before it
+        col = max(text[0].rfind(b"@", 0, col), 0)
+    text[0] = text[0][col:]
+    return "\n".join(t.decode("utf-8", errors="replace") for t in text)
 
 
 def _emit(out: Extract, text: str, cell: int, first_line: int) -> None:
@@ -98,7 +106,7 @@ def _emit(out: Extract, text: str, cell: int, first_line: int) -> None:
     out.source += text + "\n"
 
 
-def extract(text: str) -> Extract:
+def extract(text: str, roots=None) -> Extract:
     """The definitions of the code cells of notebook `text`."""
     nbformat = _nbformat()
     if nbformat is None:
@@ -111,8 +119,8 @@ def extract(text: str) -> Extract:
         cells = _plain_cells(text)  # Jupyter still opens a notebook whose metadata fails validation
         if cells is None:
             return Extract(error=f"not a readable notebook ({type(e).__name__})")
-        return definitions(cells)
-    return definitions([c.get("source", "") for c in nb.cells if c.get("cell_type") == "code"])
+        return definitions(cells, roots)
+    return definitions([c.get("source", "") for c in nb.cells if c.get("cell_type") == "code"], roots)
 
 
 def _plain_cells(text: str):
@@ -131,7 +139,7 @@ def _plain_cells(text: str):
     return found
 
 
-def definitions(cells: list[str]) -> Extract:
+def definitions(cells: list[str], roots=None) -> Extract:
     """The module made of the definitions in `cells` (code cell sources, in order), with every
     top-level binding those definitions read (`random = RNG(42)` used by a Neuron), transitively."""
     out = Extract()
@@ -155,7 +163,7 @@ def definitions(cells: list[str]) -> Extract:
                                    "error": f"{type(e).__name__}: {getattr(e, 'msg', e)}", "text": source})
             continue
         statements += [(number, lines, node) for node in tree.body]
-    needed = dependencies([node for _, _, node in statements])
+    needed = dependencies([node for _, _, node in statements], roots)
     for number, lines, node in statements:
         segment = _segment(lines, node)
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -217,26 +225,65 @@ def _reads(node) -> set:
 
 
 def _binds(node) -> set:
+    """The names a statement binds (`a, b = ...`), not those it only mutates (`d.label = ...`)."""
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+    names, stack = set(), [t for t in targets if t is not None]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, ast.Name):
+            names.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            stack.extend(t.elts)
+        elif isinstance(t, ast.Starred):
+            stack.append(t.value)
+    return names
 
 
-def dependencies(nodes) -> set:
-    """ids of the top-level assignments that the kept definitions read, transitively."""
-    kept = [n for n in nodes if isinstance(n, KEPT) or _literal(n) or _docstring(n) or _alias(n)]
-    bindings = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-                and n.value is not None and not _literal(n)]
-    wanted = set().union(*map(_reads, kept)) if kept else set()
-    chosen = set()
-    grew = True
-    while grew:
-        grew = False
-        for node in bindings:
-            if id(node) not in chosen and _binds(node) & wanted:
-                chosen.add(id(node))
-                wanted |= _reads(node)
-                grew = True
+def _bound(node) -> tuple[set, bool]:
+    """(names the statement binds, whether it is a plain assignment the kit can keep)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}, False
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}, False
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return _binds(node), True
+    # A loop, a with block, an augmented assignment...: what it binds is the result of a run.
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}, False
+
+
+def dependencies(nodes, roots=None) -> set:
+    """ids of the top-level assignments the kept definitions read, transitively: for each name,
+    the last binding in notebook order (what a definition sees once the notebook has run), when
+    that is a plain assignment that calls none of the notebook's own functions (a training run).
+    `roots`: the names whose definitions must work (the contract's); None: every definition."""
+    functions = {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    last = {}
+    for node in nodes:
+        names, plain = _bound(node)
+        for name in names:
+            last[name] = (node, plain)
+    defs = {n.name: n for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    start = [n for n in defs.values() if roots is None or isinstance(n, ast.ClassDef) or n.name in roots]
+    wanted, chosen, queue = set(), set(), list(start)
+    while queue:
+        node = queue.pop()
+        for name in _reads(node) - wanted:
+            wanted.add(name)
+            binding, plain = last.get(name, (None, False))
+            if binding is None:
+                continue
+            if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                queue.append(binding)
+            elif plain and not _literal(binding) and id(binding) not in chosen \
+                    and not _calls_any(binding.value, functions):
+                chosen.add(id(binding))
+                queue.append(binding)
     return chosen
+
+
+def _calls_any(value, names) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names
+               for n in ast.walk(value))
 
 
 def _docstring(node) -> bool:

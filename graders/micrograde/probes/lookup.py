@@ -123,7 +123,7 @@ def name(module_name: str, attr: str):
     mod = import_module(where["module"])
     found = getattr(mod, where["attr"], None)
     if found is None:
-        raise Missing(f"{module_label(where['module'])}.{where['attr']}", "the grader found it in the source, but it is not "
+        raise Missing(f"{where['attr']} (in {module_label(where['module'])})", "the grader found it in the source, but it is not "
                                                              "there once the module is imported")
     return found
 
@@ -131,7 +131,7 @@ def name(module_name: str, attr: str):
 def method(cls, attr: str):
     _in_contract(attr in _MEMBERS, f"method {attr}")
     if getattr(cls, attr, None) is None:
-        raise Missing(f"{module_label(cls.__module__)}.{cls.__qualname__}.{attr}")
+        raise Missing(qualified(cls, attr))
     return getattr(cls, attr)
 
 
@@ -173,7 +173,7 @@ def attribute(obj, attr: str):
     found = get(obj, attr)
     if found is None:
         cls = type(obj)
-        raise Missing(f"{module_label(cls.__module__)}.{cls.__qualname__}.{attr}")
+        raise Missing(qualified(cls, attr))
     return found
 
 
@@ -213,6 +213,14 @@ def place(rel: str, line) -> str:
     if origin["notebook"]:
         return f'"{origin["file"]}", cell {cell}, line {own}' if cell else f'"{origin["file"]}"'
     return f'"{origin["file"]}", line {own}'
+
+
+def qualified(cls, attr: str) -> str:
+    """`micrograd.engine.Value.tanh`; for a class of a notebook, `Value.tanh (in lab.ipynb)`."""
+    label = module_label(cls.__module__)
+    if label != cls.__module__:
+        return f"{cls.__qualname__}.{attr} (in {label})"
+    return f"{cls.__module__}.{cls.__qualname__}.{attr}"
 
 
 def module_label(module_name: str) -> str:

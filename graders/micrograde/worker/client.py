@@ -265,15 +265,16 @@ class Sandbox:
         except TimeoutError:
             self._kill()
             if importing:
-                self.poisoned[importing] = f"importing {importing} did not finish within {timeout:g} s"
-                raise ProbeTimeout(f"{what} was not checked: importing {importing} did not finish "
+                shown = self.layout.label(importing)  # the student's file, never a generated module
+                self.poisoned[importing] = f"importing {shown} did not finish within {timeout:g} s"
+                raise ProbeTimeout(f"{what} was not checked: importing {shown} did not finish "
                                    f"within {timeout:g} s") from None
             raise ProbeTimeout(f"{what} did not return within {timeout:g} s") from None
         except (EOFError, BrokenPipeError):
             status = describe_exit(self._exit_status(), self.limits)
             self._kill()
             if importing:
-                self.poisoned[importing] = f"importing {importing} crashed the worker: {status}"
+                self.poisoned[importing] = f"importing {self.layout.label(importing)} crashed the worker: {status}"
             raise WorkerCrashed(f"{what} crashed: {status}") from None
         except ProtocolError as e:
             self._kill()
