@@ -10,6 +10,7 @@ import pytest
 
 import corpus
 from micrograde.layout import discover
+from micrograde.layout.render import layout_lines
 
 RNG_SCRIPT = '''import math
 
@@ -89,6 +90,10 @@ class Neuron:
 class MLP:
     def __init__(self, nin, nouts)
         self.layers = []
+
+class Layer:
+    def __init__(self, nin, nout):
+        self.neurons = [Neuron(nin) for _ in range(nout)]
 '''
 
 
@@ -255,3 +260,50 @@ def test_a_traceback_names_the_notebook_cell_and_line_never_a_generated_module(g
     tanh = [t for name, t in lost.items() if "tanh" in name]
     assert tanh and all(f'File "lab.ipynb", cell 3, line {line}, in tanh' in t["feedback"] for t in tanh), tanh
     assert not any("_micrograde" in t["feedback"] for t in report["tests"])
+
+
+NODE = '''class Node:
+    def __init__(self, value, kids=(), kind=''):
+        self.value = value
+        self.gradient = 0
+        self.kids = tuple(kids)
+        self.kind = kind
+        self.back = lambda: None
+
+    def __add__(self, other):
+        out = Node(self.value + other.value, (self, other), '+')
+        def back():
+            self.gradient += out.gradient
+            other.gradient += out.gradient
+        out.back = back
+        return out
+
+    def backward(self):
+        self.gradient = 1
+        self.back()
+'''
+DECOY = '''class Tensor:
+    """A batch of numbers for the data loader: no arithmetic, no gradients."""
+    def __init__(self, data):
+        self.data = list(data)
+
+    def __len__(self):
+        return len(self.data)
+'''
+
+
+def test_the_autograd_class_is_the_one_the_network_builds_and_its_attributes_are_found_by_what_they_hold(tmp_path):
+    (tmp_path / "autodiff.py").write_text(NODE)
+    (tmp_path / "data.py").write_text(DECOY)
+    (tmp_path / "net.py").write_text("import random\nfrom autodiff import Node\n\nclass Neuron:\n"
+                                     "    def __init__(self, nin):\n        self.w = [Node(random.uniform(-1, 1)) "
+                                     "for _ in range(nin)]\n")
+    layout = discover(tmp_path)
+    entry = layout.names["engine.Value"]
+    assert (entry["file"], entry["name"]) == ("autodiff.py", "Node")
+    assert entry["attributes"] == {"_backward": "back", "_op": "kind", "_prev": "kids", "data": "value",
+                                   "grad": "gradient"}
+    assert layout.worker_config()["attributes"]["_prev"] == "kids"
+    [line] = [line for line in layout_lines(layout.report()) if "engine.Value" in line]
+    assert "autodiff.py:1 " in line and line.endswith(
+        "(spelled Node); _backward = back, _op = kind, _prev = kids, data = value, grad = gradient"), line

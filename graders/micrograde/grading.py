@@ -19,7 +19,7 @@ from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
 from .options import limit_flags
 from .report import load_report, write_report
-from .layout.discover import load_override
+from .layout.discover import discover, load_override
 from .report.build import INTEGRITY_POLICIES, build_report
 from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
 from .worker import facilities, processes
@@ -38,14 +38,22 @@ def check_milestones(milestones) -> list[str]:
 
 
 def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
-                started: float, integrity_policy: str = "report", course=None) -> dict:
+                started: float, integrity_policy: str = "report", course=None, layout=None) -> dict:
     report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
                           sha256=submission_files.sha256(submission), limits=limits.to_dict(),
                           duration_s=time.monotonic() - started, note=note,
-                          integrity=integrity.static_facts(submission).findings.to_list(),
+                          integrity=integrity.static_facts(submission, _layout(submission, layout)).findings.to_list(),
                           integrity_policy=integrity_policy, course=course)
     write_report(report, report_path)
     return report
+
+
+def _layout(submission, layout_file):
+    """The resolved layout the grading run used (its --layout included): the scan reads what it imports."""
+    try:
+        return discover(submission, layout_file)
+    except Exception:  # noqa: BLE001 - a fail-closed report is written whatever discovery does
+        return None
 
 
 def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_policy: str, course) -> bool:
@@ -116,10 +124,10 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         proc.wait()
         return fail_closed(submission, report_path, milestones, seed, limits,
                            f"grading was stopped after {limits.run_timeout_s + SUPERVISOR_MARGIN_S:g} s",
-                           started, integrity_policy, course_pack)
+                           started, integrity_policy, course_pack, layout)
     if code in (2, 3, 4):
         fail_closed(submission, report_path, milestones, seed, limits, f"the kit failed (pytest exit {code})",
-                    started, integrity_policy, course_pack)
+                    started, integrity_policy, course_pack, layout)
         raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
@@ -130,4 +138,4 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
     return fail_closed(submission, report_path, milestones, seed, limits,
                        f"the grading process {how} before writing its report (killed by the submission?)",
-                       started, integrity_policy, course_pack)
+                       started, integrity_policy, course_pack, layout)

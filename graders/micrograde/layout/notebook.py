@@ -14,6 +14,7 @@ import ast
 import json
 import re
 import symtable
+import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -164,11 +165,16 @@ def definitions(cells: list[str], roots=None) -> Extract:
             continue
         statements += [(number, lines, node) for node in tree.body]
     needed = dependencies([node for _, _, node in statements], roots)
+    optional = _optional_imports([node for _, _, node in statements])
     for number, lines, node in statements:
         segment = _segment(lines, node)
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             _emit_guarded(out, segment, "ImportError", number, first)
+        elif isinstance(node, KEPT) and _defined_with(node) & optional:
+            # `class Net(nn.Module)` after `import torch.nn as nn`: if that library is not
+            # installed, this definition alone is missing, not the whole notebook.
+            _emit_guarded(out, segment, "Exception", number, first)
         elif isinstance(node, KEPT) or _literal(node) or _docstring(node) or sets_path(node):
             _emit(out, segment, number, first)
         elif _alias(node):  # `Scalar = Value`: another spelling of a definition, kept
@@ -182,6 +188,29 @@ def definitions(cells: list[str], roots=None) -> Extract:
                                 "why": "not a definition"})
     out.skipped.sort(key=lambda s: (s["cell"], s["line"]))
     return out
+
+
+def _optional_imports(nodes) -> set:
+    """Names bound by imports of libraries outside the standard library (they may be missing)."""
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names
+                         if a.name.split(".")[0] not in sys.stdlib_module_names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level \
+                and node.module.split(".")[0] not in sys.stdlib_module_names:
+            names.update(a.asname or a.name for a in node.names)
+    return names
+
+
+def _defined_with(node) -> set:
+    """Names a class or function statement reads while it is defined: bases, decorators, defaults."""
+    parts = list(getattr(node, "decorator_list", []))
+    if isinstance(node, ast.ClassDef):
+        parts += node.bases + [k.value for k in node.keywords]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        parts += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+    return {n.id for part in parts for n in ast.walk(part) if isinstance(n, ast.Name)}
 
 
 def _literal(node) -> bool:

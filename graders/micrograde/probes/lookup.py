@@ -34,6 +34,7 @@ def configure(submission: str, poisoned: dict, progress, layout: dict | None = N
     {"missing": why}}}), found by the grader's static discovery; None: the micrograd/ package."""
     _state.update(submission=submission, poisoned=poisoned, progress=progress, layout=layout, failed={},
                   attributes=dict((layout or {}).get("attributes") or {}))
+    _state.pop("data_learned", None)
 
 
 def _in_submission(mod) -> bool:
@@ -152,7 +153,34 @@ def get(obj, attr: str, default=None):
         found = getattr(obj, spelled, _ABSENT)
         if found is not _ABSENT:
             return found
+    if attr == "data" and _learn_number_attribute(obj):
+        return getattr(obj, own("data"), default)
     return default
+
+
+_PROBE_NUMBER = 0.8125  # exact in binary: found again as it was given
+
+
+def _learn_number_attribute(obj) -> bool:
+    """Where a Value keeps its number when the source did not say (no __init__ to read): the
+    one attribute of a fresh `Value(0.8125)` that holds 0.8125. Once per worker, on the class
+    discovery chose, and only for its instances."""
+    if "data_learned" in _state or isinstance(obj, (int, float, complex, str, bytes, type(None))):
+        return _state.get("data_learned", False)
+    try:
+        cls = name("engine", "Value")
+        if not isinstance(obj, cls):
+            return False
+        _state["data_learned"] = False
+        fresh = cls(_PROBE_NUMBER)
+        held = [k for k, v in (getattr(fresh, "__dict__", None) or {}).items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v == _PROBE_NUMBER]
+    except Exception:  # noqa: BLE001 - no answer: the contract's spelling stays
+        return False
+    if len(held) == 1:
+        _state["attributes"]["data"] = held[0]
+        _state["data_learned"] = True
+    return _state["data_learned"]
 
 
 def put(obj, attr: str, value) -> None:
