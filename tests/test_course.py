@@ -319,3 +319,46 @@ def test_a_release_of_a_course_with_extra_operations_has_their_stubs_in_the_temp
     assert "def exp(self):" in engine and 'NotImplementedError("M1: implement Value.exp' in engine
     assert "d/dx exp(x) = exp(x)" in engine and "d/db a**b = a**b * log(a)" in engine
     compile(engine, "engine.py", "exec")
+
+
+# --- a wrong derivative of every operation of the catalogue is caught, and blamed on it --------
+
+# (operation, the model solution's line, the classic wrong one): each a student bug.
+OPERATION_MUTANTS = [
+    ("exp", "self.grad += out.data * out.grad", "self.grad += out.grad"),                       # d(e^x) = 1
+    ("log", "self.grad += out.grad / self.data", "self.grad += out.grad * self.data"),           # x, not 1/x
+    ("sigmoid", "self.grad += s * (1.0 - s) * out.grad", "self.grad += (1.0 - s * s) * out.grad"),  # tanh's
+    ("abs", "(1.0 if self.data > 0 else -1.0 if self.data < 0 else 0.0)", "1.0"),               # no sign
+    ("sqrt", "self.grad += 0.5 / out.data * out.grad", "self.grad += 0.5 * out.data * out.grad"),  # sqrt, not 1/sqrt
+    ("pow_value", "other.grad += out.data * math.log(self.data) * out.grad",
+     "other.grad += out.data * out.grad"),                                                     # forgot log(a)
+]
+
+
+@pytest.mark.parametrize("operation, right, wrong", OPERATION_MUTANTS, ids=[m[0] for m in OPERATION_MUTANTS])
+def test_a_wrong_derivative_of_each_operation_costs_that_operations_checks_only(tmp_path, operation, right, wrong):
+    from micrograde import grading
+    from micrograde.course.extend import extended_reference
+
+    folder = pack(tmp_path, f"[operations]\nextra = ['{operation}']\n")
+    mutant = extended_reference([operation], tmp_path / "mutant")
+    engine = mutant / "micrograd" / "engine.py"
+    text = engine.read_text()
+    assert text.count(right) == 1
+    engine.write_text(text.replace(right, wrong))
+    report = grading.grade(mutant, tmp_path / "r.json", milestones=["m1"], course=folder,
+                           output=open(tmp_path / "log", "w"))
+    lost = {t["name"] for t in report["tests"] if t["status"] != "passed"}
+    assert lost == {name for name, _ in rubric.operation_checks("m1", [operation])}, lost
+
+
+def test_the_reference_with_every_operation_of_the_catalogue_gets_full_marks_in_m1(tmp_path):
+    from micrograde import grading
+    from micrograde.course.extend import extended_reference
+
+    folder = pack(tmp_path, f"[operations]\nextra = {list(CATALOGUE)!r}\n")
+    reference = extended_reference(list(CATALOGUE), tmp_path / "reference")
+    report = grading.grade(reference, tmp_path / "r.json", milestones=["m1"], course=folder,
+                           output=open(tmp_path / "log", "w"))
+    assert report["score"] == report["max_score"] > 25, [t["name"] for t in report["tests"] if t["status"] != "passed"]
+    assert len([t for t in report["tests"] if t["name"].startswith(tuple(f"test_{op}_" for op in CATALOGUE))]) == 12
