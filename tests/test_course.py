@@ -362,3 +362,10 @@ def test_the_reference_with_every_operation_of_the_catalogue_gets_full_marks_in_
                            output=open(tmp_path / "log", "w"))
     assert report["score"] == report["max_score"] > 25, [t["name"] for t in report["tests"] if t["status"] != "passed"]
     assert len([t for t in report["tests"] if t["name"].startswith(tuple(f"test_{op}_" for op in CATALOGUE))]) == 12
+
+
+def test_a_check_of_an_extra_operation_cannot_be_hidden(tmp_path):
+    text = ("[operations]\nextra = ['exp']\n[checks.test_exp_gradients_agree_with_finite_differences_of_your_forward_pass]\n"
+            "visibility = 'hidden'\n")
+    with pytest.raises(CourseError, match="cannot be hidden"):
+        courses.load(pack(tmp_path, text))

@@ -177,8 +177,15 @@ def _check_semantics(data: dict, root: Path, file: Path, files: dict) -> dict:
     from .. import rubric
 
     builtin = {name: m for m, name, _ in rubric.checks()}
-    for m in rubric.MILESTONES:
-        builtin.update({name: m for name, _ in rubric.operation_checks(m, data.get("operations", {}).get("extra", []))})
+    per_operation = {name: m for m in rubric.MILESTONES
+                     for name, _ in rubric.operation_checks(m, data.get("operations", {}).get("extra", []))}
+    builtin.update(per_operation)
+    default = data.get("course", {}).get("default_visibility", "visible")
+    for name in per_operation:
+        if data.get("checks", {}).get(name, {}).get("visibility", default) == "hidden":
+            raise CourseError(f"{file}: key checks.{name}.visibility: a check of an extra operation cannot be hidden "
+                              f"(a student's kit makes it from the operation); allowed: 'visible', 'after_due_date', "
+                              f"'after_published', or enabled = false")
     defined = _instructor_checks(root)
     instructor = {}
     for name, entry in data.get("checks", {}).items():
