@@ -438,6 +438,10 @@ for _folder in ("/tmp", "/var/tmp", "/dev/shm"):
 """
 
 
+# The check whose probe imports engine.py first: an operation refused at import fails it closed.
+FIRST_M1_CHECK = "test_add_computes_the_sum_and_passes_the_gradient_to_both_operands"
+
+
 def _kit(text: str, kit: str) -> str:
     return text.replace("__KIT__", kit)
 
@@ -505,9 +509,11 @@ def cases(kit: str) -> list[Case]:
              flags=frozenset({"outside_files", "proc_filesystem", "process_spawn"}),
              patches=[at_import("nn", "import random", REWRITE_REPORT)]),
         Case("attacks_the_grader", "m1",
-             flags=frozenset({"outside_files", "proc_filesystem", "signals"}),
+             flags=frozenset({"outside_files", "proc_filesystem", "signals", "refused_in_worker"}),
              patches=[at_function_start("engine", "def __neg__(self):", _kit(ATTACK_THE_GRADER, kit))],
-             why="kill/stop the grader, open its memory, write kit files: all must fail (checked as root)"),
+             must_fail=neg_fails, may_fail=random_graphs,
+             why="kill/stop the grader, open its memory, write kit files: all must fail (checked as root); "
+                 "opening /proc is refused in the worker, so the check that ran it fails closed"),
         Case("conftest_forces_pass", "m1",
              flags=frozenset({"kit_import"}),
              patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
@@ -533,15 +539,17 @@ def cases(kit: str) -> list[Case]:
              patches=[at_import("nn", "import random", PATCH_STDLIB)],
              why="the grader judges in its own process: patching the worker's stdlib changes nothing"),
         Case("steals_the_reference", "m1",
-             flags=frozenset({"computed_attribute", "dynamic_code", "dynamic_import", "kit_import", "outside_files"}),
+             flags=frozenset({"computed_attribute", "dynamic_code", "dynamic_import", "kit_import", "outside_files",
+                              "refused_in_worker"}),
              patches=[at_import("engine", "import math", _kit(STEAL_REFERENCE, kit)),
                       ("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")"),
                       ("engine", "        for node in reversed(order):\n            node._backward()\n",
                        "        for node in reversed(order):\n            node._backward()\n\n\n"
                        + STOLEN_VALUE_TAKES_OVER.strip("\n") + "\n")],
-             must_fail=neg_fails, may_fail=random_graphs,
-             why="a broken __neg__ replaced by the reference's if the reference can be reached"),
+             must_fail=neg_fails, may_fail=random_graphs | {FIRST_M1_CHECK},
+             why="a broken __neg__ replaced by the reference's if the reference can be reached; importing the "
+                 "kit is refused at import of engine.py, so the check that imported it fails closed"),
         Case("leaves_files_behind", "m3",
              flags=frozenset({"outside_files", "proc_filesystem"}),
              patches=[at_import("nn", "import random", LEAVE_FILES_BEHIND)],
@@ -558,13 +566,17 @@ def cases(kit: str) -> list[Case]:
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
                  "never loads it and, as root, the kit's folders are hidden)"),
         hand_set_weights_case(),
+        finite_difference_train_case(),
+        honest_train_with_broken_backward_case(),
         Case("exception_with_a_15_mb_type_name", "m1",
              patches=[at_function_start("engine", "def __neg__(self):", HUGE_TYPE_NAME)],
              must_fail=neg_fails, may_fail=random_graphs,
              why="class 4: the type name is capped like any text of the submission: a small report"),
         Case("leaves_shared_memory_behind", "m1",
-             patches=[at_engine_end(SHM_LEFT_BEHIND)], flags=frozenset({"ctypes"}),
-             why="class 4: SysV segments die with the worker's IPC namespace (checked as root)"),
+             patches=[at_engine_end(SHM_LEFT_BEHIND)], flags=frozenset({"ctypes", "refused_in_worker"}),
+             fail_prefixes=("test_",),
+             why="class 4: ctypes is refused in the worker (engine.py does not import: every check fails "
+                 "closed); SysV segments would die with the worker's IPC namespace anyway"),
         Case("fills_the_disk_with_files_under_the_size_limit", "m3",
              patches=[at_import("nn", "import random", FILL_THE_DISK)], limits={"probe_timeout_s": 10},
              why="class 4: 600 MB in 15 MB files; the worker's sized tmpfs stops it at disk_mb (as root)"),
@@ -574,13 +586,15 @@ def cases(kit: str) -> list[Case]:
              why="class 6: the feedback is printed escaped; the points table cannot be redrawn"),
         Case("takes_over_the_request_loop", "m1",
              patches=[at_engine_end(TAKE_OVER_THE_LOOP)],
-             flags=frozenset({"worker_tampering", "frame_introspection", "kit_import", "patch_modules"}),
-             why="class 1: a loop of the submission's own answers every probe after the first; "
-                 "right answers, but flagged: they do not come from the worker's loop"),
+             flags=frozenset({"refused_in_worker", "frame_introspection", "kit_import", "patch_modules"}),
+             fail_prefixes=("test_",),
+             why="class 1: the frame walk that finds the protocol's descriptors is refused by the worker's "
+                 "audit hook, at import of engine.py: every check that needs it fails closed, flagged"),
         Case("replaces_a_probe", "m1",
              patches=[at_engine_end(REPLACE_A_PROBE)],
-             flags=frozenset({"worker_tampering", "kit_import", "patch_modules"}),
-             why="class 1 in miniature: the worker's own loop finds its probe registry changed"),
+             flags=frozenset({"kit_import", "patch_modules"}),
+             why="class 1 in miniature: the kit's modules are not in the worker's sys.modules, so the "
+                 "registry is not found by name; the scan flags the attempt"),
     ]
 
 
@@ -796,13 +810,65 @@ def hand_set_weights_case() -> Case:
                 patches=[("nn", "            for i in range(len(nouts))\n        ]\n",
                           "            for i in range(len(nouts))\n        ]\n" + HAND_SET_WEIGHTS.strip("\n") + "\n"),
                          at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
-                must_fail=frozenset({"test_your_training_reaches_mse_below_0_01",
-                                     "test_your_mlp_trained_by_the_graders_loop_converges",
-                                     "test_mse_is_the_mean_of_squared_differences",
-                                     "test_train_history_is_the_loss_before_each_step",
-                                     "test_train_takes_exact_sgd_steps"}),
+                must_fail=BROKEN_BACKWARD_FAILS,
                 why="the grader sets the start weights and picks the function from the seed: no "
                     "learning points without working gradients")
+
+# Issue 19, class 3: a train() that finds its gradients by finite differences of the
+# model's forward pass, with a backward() that does nothing. Judged by outcomes only, it
+# earned "exact SGD steps" and "reaches MSE < 0.01" (+8 over the honest score). A sound
+# grader ties training points to backward(): train() gets a backward() of the grader's
+# (gradients the grader chose), and learning counts only as steps of -lr x what the
+# submission's own backward() computed. It must score no more than honest code with the
+# same broken backward().
+FINITE_DIFFERENCE_TRAIN = """
+params = list(model.parameters())
+def _loss_now():
+    total = 0.0
+    for _x, _y in zip(xs, ys):
+        _out = model(_x)
+        _out = _out[0] if isinstance(_out, (list, tuple)) else _out
+        total += (_out.data - _y) ** 2
+    return total / len(xs)
+history = []
+for _ in range(epochs):
+    base = _loss_now()
+    history.append(base)
+    grads = []
+    for _p in params:
+        _old = _p.data
+        _p.data = _old + 1e-7
+        grads.append((_loss_now() - base) / 1e-7)
+        _p.data = _old
+    for _p, _g in zip(params, grads):
+        _p.data -= lr * _g
+return history
+"""
+TRAIN_SIGNATURE = "def train(model, xs, ys, epochs=100, lr=0.05, optimizer=None, loss_fn=mse_loss):"
+# Checks honest code with a broken backward() fails too; FINITE_DIFFERENCE_TRAIN may fail no fewer.
+BROKEN_BACKWARD_FAILS = frozenset({"test_your_training_reaches_mse_below_0_01",
+                                   "test_your_mlp_trained_by_the_graders_loop_converges",
+                                   "test_mse_is_the_mean_of_squared_differences"})
+
+
+def finite_difference_train_case() -> Case:
+    return Case("finite_difference_train_with_broken_backward", "m4",
+                patches=[at_function_start("train", TRAIN_SIGNATURE, FINITE_DIFFERENCE_TRAIN, indent=4),
+                         at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
+                must_fail=BROKEN_BACKWARD_FAILS | {"test_train_history_is_the_loss_before_each_step",
+                                                   "test_train_takes_exact_sgd_steps"},
+                limits={"run_timeout_s": 240, "probe_timeout_s": 60},
+                why="training points need backward(): steps are checked against the gradients the grader's "
+                    "backward() set, and learning must step by what the submission's backward() computed")
+
+
+def honest_train_with_broken_backward_case() -> Case:
+    return Case("honest_train_with_broken_backward", "m4",
+                patches=[at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
+                must_fail=BROKEN_BACKWARD_FAILS,
+                why="the baseline of the finite-difference attack: a broken backward() costs the checks that "
+                    "need its gradients, not train()'s exact steps (one bug, one blame)")
+
 
 # Class 9. Upload names chosen to land on a classmate's gradebook row: the same name in
 # another case, as a zip and as a folder, and a name shaped like a renamed entry. A sound

@@ -146,7 +146,10 @@ def test_hostile_submission_is_graded_safely(case, tmp_path_factory, evidence):
             path.unlink()
         assert left == [], "the worker's files outlived it in a shared temporary folder"
     if case.name == "leaves_shared_memory_behind":
-        assert "shared-memory segments made: 3" in _outputs(report), "the attack made no segment: proves nothing"
+        # Refused (ctypes, worker/audit.py) or made and then gone with the worker: either holds.
+        refused = any(f["rule"] == "refused_in_worker" and "ctypes" in f["detail"] for f in report["integrity"])
+        assert refused or "shared-memory segments made: 3" in _outputs(report), \
+            "the attack was neither refused nor made its segments: proves nothing"
         keys = {(zlib.crc32(str(drop).encode()) + i) & 0x7fffffff for i in range(3)}
         with open("/proc/sysvipc/shm") as f:
             left = [line.split()[1] for line in list(f)[1:] if int(line.split()[0]) in keys]

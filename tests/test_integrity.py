@@ -124,7 +124,9 @@ def test_stub_detection_reads_the_template_as_stubs_and_the_reference_as_code():
     reference = integrity.scan_submission(REFERENCE).definitions
     assert template["Value.__add__"] == [True] and template["mse_loss"] == [True]
     assert reference["Value.__add__"] == [False]
-    assert not any(any(v) for v in reference.values())
+    # A do-nothing helper (a leaf's _backward) is no contract function: only those count.
+    contract = integrity.contradictions.contract_callables()
+    assert not any(any(v) for name, v in reference.items() if name in contract)
 
 
 def test_forged_answers_on_stubs_are_flagged_in_the_report(tmp_path):
@@ -189,3 +191,17 @@ def test_a_batch_lists_flagged_submissions_and_integrity_zero_scores_them_0(tmp_
         rows = {r["submission"]: r for r in csv.DictReader(f)}
     assert rows["clean"]["integrity"] == "" and rows["clean"]["score"] == rows["clean"]["max_score"] != "0"
     assert rows["sneaky"]["integrity"] == "ctypes" and rows["sneaky"]["score"] == "0"
+
+
+def test_a_body_that_does_nothing_is_a_stub_whatever_it_returns_or_raises():
+    import ast
+
+    from micrograde.integrity.stubs import is_stub
+
+    stubs = ["def f(self):\n    pass", "def f(self):\n    '''doc'''\n    return None", "def f(self):\n    ...",
+             "def f(self):\n    return", "def f(self):\n    raise ValueError('todo')",
+             "def f(self):\n    '''doc'''\n    raise NotImplementedError"]
+    real = ["def f(self):\n    return self", "def f(self):\n    self.grad = 0.0", "def f(self):\n    return 0.0",
+            "def f(self):\n    if self.data:\n        raise ValueError('x')\n    return None"]
+    assert all(is_stub(ast.parse(src).body[0]) for src in stubs)
+    assert not any(is_stub(ast.parse(src).body[0]) for src in real)

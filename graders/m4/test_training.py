@@ -1,8 +1,13 @@
 """M4: train() runs forward, loss, zero_grad, backward, step; and it really learns.
 
 The grader does not believe the losses train() reports: it recomputes the loss from the
-trained parameters it gets back, with its own arithmetic.
+trained parameters it gets back, with its own arithmetic. Every step must come from
+backward(): the exact-steps checks give train() a backward() of the grader's, which sets
+gradients the grader chose, and the learning check requires each step to be -lr times
+what the submission's own backward() computed. A train() that finds gradients any other
+way (finite differences of the forward pass) earns none of these points.
 """
+import random
 import struct
 
 from micrograde.course import task as course_task
@@ -18,26 +23,50 @@ YS = [0.3, -0.2, 0.5, 0.1]
 EPOCHS, LR = 3, 0.1
 
 
-def _exact(sandbox, check_seed):
-    return sandbox.call(probes.TRAIN_EXACT, f"train(MLP(2, {NOUTS}), xs, ys, epochs={EPOCHS}, lr={LR})", nin=2,
-                        nouts=NOUTS, parameters=START, xs=XS, ys=YS, epochs=EPOCHS, lr=LR, seed=check_seed)
+def _chosen_gradients(grading) -> list[list[float]]:
+    """The gradients the grader's backward() hands train(), one list per epoch: drawn from the
+    grading seed (seeds.py), so no train() can know them in advance."""
+    rng = random.Random(grading.check_seed("train exact gradients"))
+    return [[round(rng.uniform(-1, 1), 3) for _ in START] for _ in range(EPOCHS)]
 
 
-def test_train_returns_one_float_loss_per_epoch(sandbox, check_seed):
-    history = _exact(sandbox, check_seed)["history"]
+def _exact(sandbox, grading, check_seed):
+    return sandbox.call(probes.TRAIN_EXACT, f"train(MLP(2, {NOUTS}), xs, ys, epochs={EPOCHS}, lr={LR}) with the "
+                        "grader's backward() (it sets gradients the grader chose)", nin=2, nouts=NOUTS,
+                        parameters=START, xs=XS, ys=YS, epochs=EPOCHS, lr=LR, seed=check_seed,
+                        grads=_chosen_gradients(grading))
+
+
+def _trajectory(grads):
+    """The parameters before each epoch's step and after the last: p <- p - lr * chosen gradient."""
+    params, seen = list(START), []
+    for g in grads:
+        seen.append(params)
+        params = [p - LR * gi for p, gi in zip(params, g)]
+    return seen, params
+
+
+def test_train_returns_one_float_loss_per_epoch(sandbox, grading, check_seed):
+    history = _exact(sandbox, grading, check_seed)["history"]
     assert len(history) == EPOCHS and all(isinstance(h, float) for h in history), (
         f"train(..., epochs={EPOCHS}) should return {EPOCHS} losses as floats, one per epoch; it returned {history!r:.200}")
 
 
-def test_train_history_is_the_loss_before_each_step(sandbox, check_seed):
-    _, want = mlp.sgd_train(START, 2, NOUTS, XS, YS, EPOCHS, LR)
-    expect_all_close(_exact(sandbox, check_seed)["history"], want, "loss of epoch", rel=1e-6)
+def test_train_history_is_the_loss_before_each_step(sandbox, grading, check_seed):
+    seen, _ = _trajectory(_chosen_gradients(grading))
+    want = [mlp.mse(params, 2, NOUTS, XS, YS) for params in seen]
+    expect_all_close(_exact(sandbox, grading, check_seed)["history"], want,
+                     "loss of epoch (the parameters moved by the gradients the grader's backward() set)", rel=1e-6)
 
 
-def test_train_takes_exact_sgd_steps(sandbox, check_seed):
-    want, _ = mlp.sgd_train(START, 2, NOUTS, XS, YS, EPOCHS, LR)
-    expect_all_close(_exact(sandbox, check_seed)["parameters"], want,
-                     f"parameter after {EPOCHS} epochs (forward, loss, zero_grad, backward, step), index", rel=1e-6)
+def test_train_takes_exact_sgd_steps(sandbox, grading, check_seed):
+    answer = _exact(sandbox, grading, check_seed)
+    assert answer["backward_calls"] == EPOCHS, (
+        f"train(..., epochs={EPOCHS}) called loss.backward() {answer['backward_calls']} times; once per epoch "
+        "(forward, loss, zero_grad, backward, step), and the step must use the gradients backward() left")
+    _, want = _trajectory(_chosen_gradients(grading))
+    expect_all_close(answer["parameters"], want, f"parameter after {EPOCHS} epochs whose backward() set gradients "
+                     "the grader chose (each step: p.data -= lr * p.grad, after zero_grad), index", rel=1e-6)
 
 
 def test_plot_losses_writes_a_png(sandbox):
@@ -92,10 +121,29 @@ def _final_mse(answer, task) -> float:
     return mlp.mse(params, task.nin, task.nouts, task.xs, task.ys, *found)
 
 
+def _steps_follow_backward(answer, lr: float) -> None:
+    """Every step train() took is -lr times the gradients the submission's backward() left."""
+    steps = answer.get("steps") or []
+    if not steps:
+        raise AssertionError("train() never called loss.backward(): its steps must follow the gradients "
+                             "backward() computes")
+    after = [s["data"] for s in steps[1:]] + [answer["parameters"]]
+    for k, (step, data) in enumerate(zip(steps, after)):
+        want = [d - lr * g if isinstance(d, float) and isinstance(g, float) else None
+                for d, g in zip(step["data"], step["grads"])]
+        if len(data) != len(want) or not all(w is not None and isinstance(a, float) and close(a, w, rel=1e-6, abs_=1e-9)
+                                             for a, w in zip(data, want)):
+            raise AssertionError(
+                f"step {k + 1} of train() did not move the parameters by -lr x the gradients your backward() "
+                "had just computed (p.data -= lr * p.grad): learning must come from backward()")
+
+
 def test_your_training_reaches_mse_below_0_01(sandbox, grading, check_seed):
     task, args = _task(grading)
     what = f"train(MLP({task.nin}, {list(task.nouts)}), {task.what}, epochs={task.epochs}, lr={task.lr})"
-    loss = _final_mse(sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **args), task)
+    answer = sandbox.call(probes.TRAIN_FIT, what, timeout=60, seed=check_seed, **args)
+    loss = _final_mse(answer, task)
+    _steps_follow_backward(answer, task.lr)
     assert loss < task.target_mse, (
         f"from the grader's starting weights (MSE {fmt(task.start_mse)}), train() brought the MSE on the "
         f"training points ({task.what}) to {fmt(loss)}; it should fall below {task.target_mse}")

@@ -9,13 +9,12 @@ becomes the check's status, its message the feedback. The run's state lives in
 import functools
 import inspect
 import time
-import zlib
 from pathlib import Path
 
 import hypothesis
 import pytest
 
-from . import __version__, early_worker, examples, integrity, rubric, signatures
+from . import __version__, early_worker, examples, integrity, rubric, seeds, signatures
 from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
 from .layout import discover as discover_layout
@@ -69,7 +68,8 @@ class Grading:
         self.report: dict | None = None
 
     def check_seed(self, name: str) -> int:
-        return zlib.crc32(f"{self.seed}:{name}".encode())
+        """The seed of this check's examples: keyed by the grading seed, never sent to the worker."""
+        return seeds.derived(self.seed, f"check {name}")
 
     def findings(self) -> integrity.Findings:
         found = integrity.Findings(self.static.findings)
@@ -239,9 +239,11 @@ def sandbox(grading, request) -> Sandbox:
 
 
 @pytest.fixture
-def check_seed(grading, request) -> int:
-    """A seed for this check, fixed by the grading seed: same seed, same examples."""
-    return grading.check_seed(check_name(request.node))
+def check_seed(request) -> int:
+    """The seed the probes give the submission's `random` in this check: fixed per check (the
+    same run twice, the same initial weights) and unrelated to the grading seed, which the
+    worker must not learn (micrograde/seeds.py)."""
+    return seeds.student_seed(check_name(request.node))
 
 
 @pytest.fixture

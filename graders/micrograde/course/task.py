@@ -12,6 +12,7 @@ import math
 import random
 
 from ..errors import CourseError
+from .. import seeds
 from .. import training_task as base
 
 KINDS = ("seeded", "xor", "moons", "csv")
@@ -113,7 +114,7 @@ def _build(course, seed: int) -> base.Task:
     else:
         (xs, ys), what = _csv(course), f"{course.task['csv']}"
     nin, nouts = len(xs[0]), tuple(s["hidden"]) + (1,)
-    rng = random.Random(f"micrograde m4 start {s['kind']} {seed}")
+    rng = random.Random(seeds.derived(seed, f"m4 start {s['kind']}"))  # keyed: the start gives no seed away
     found = base._learnable_start(rng, xs, ys, nin, nouts, s["epochs"], s["lr"], s["target_mse"])
     if found is None:
         raise CourseError(

@@ -1,7 +1,7 @@
 """Contradictions between what the source says and what the answers say.
 
 A check runs the contract functions of its milestone. When every one of them found in the
-source is a NotImplementedError stub, or none is there at all, the check cannot pass by
+source is a stub (a body that does nothing: pass, return None, a raise), or none is there at all, the check cannot pass by
 itself: if it passes anyway, something other than the submission's own code answered (a
 takeover of the worker, a patched probe).
 """
@@ -65,7 +65,7 @@ def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -
             continue
         m = milestone.upper()
         name, mine, needed = forged[0]
-        state = (f"all {len(mine)} contract functions it runs raise NotImplementedError" if mine else
+        state = (f"all {len(mine)} contract functions it runs are stubs that do nothing (pass, return None or a raise)" if mine else
                  f"none of the {len(needed)} contract functions it runs is defined in the source")
         found.append(finding("stub_contradiction", f"{len(forged)} {m} checks passed (e.g. {name}), yet {state}"))
     return found

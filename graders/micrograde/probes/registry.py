@@ -12,9 +12,10 @@ def load_probes() -> dict:
     return PROBES
 
 
-def answer(request: Request):
-    """Run the requested probe; whatever happens, one reply (worker/protocol.py)."""
-    fn = PROBES.get(request.probe)
+def answer(request: Request, probes: dict):
+    """Run the requested probe from `probes` (the worker's own copy of the table);
+    whatever happens, one reply (worker/protocol.py)."""
+    fn = probes.get(request.probe)
     if fn is None:
         return KitFault(f"unknown probe {request.probe!r:.200}")
     try:

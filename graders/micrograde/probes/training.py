@@ -1,4 +1,5 @@
 """Milestone 4 probes: mse_loss, SGD, train(), plot_losses, and training runs."""
+import contextlib
 import random
 
 from . import lookup
@@ -62,16 +63,46 @@ def sgd_zero_grad(data, grads):
     return [grad_of(p) for p in params]
 
 
+@contextlib.contextmanager
+def _backward_replaced(Value, backward):
+    """`Value.backward` is `backward` for the duration; the submission's own afterwards."""
+    lookup.method(Value, "backward")
+    own = vars(Value).get("backward")
+    Value.backward = backward
+    try:
+        yield
+    finally:
+        if own is None:
+            del Value.backward
+        else:
+            Value.backward = own
+
+
 @probe(names.TRAIN_EXACT)
-def train_exact(nin, nouts, parameters, xs, ys, epochs, lr, seed):
+def train_exact(nin, nouts, parameters, xs, ys, epochs, lr, seed, grads):
+    """train() with the grader's backward(): each call adds the next gradients the grader chose
+    (`grads`, one list per call) to the parameters, so the steps train() takes can be
+    checked against -lr x those gradients, whatever the submission's own backward() does."""
     random.seed(seed)
     train = lookup.name("train", "train")
+    Value = lookup.name("engine", "Value")
     mlp = _make("MLP", nin, nouts)
     _set_parameters(mlp, parameters)
-    history = train(mlp, xs, ys, epochs=epochs, lr=lr)
+    params = list(mlp.parameters())
+    chosen, calls = iter(grads), []
+
+    def graders_backward(self, *args, **kwargs):
+        step = next(chosen, None)
+        calls.append(step is not None)
+        for p, g in zip(params, step or []):
+            p.grad += g
+
+    with _backward_replaced(Value, graders_backward):
+        history = train(mlp, xs, ys, epochs=epochs, lr=lr)
     return {
         "history": [plain(h) for h in list(history)[:10_000]],
-        "parameters": [data_of(p) for p in mlp.parameters()],
+        "parameters": [data_of(p) for p in params],
+        "backward_calls": len(calls),
     }
 
 
@@ -83,13 +114,31 @@ def _from_start(nin, nouts, start, xs):
     return mlp, {"count": count, "start_outputs": [_scalar(mlp(x)) for x in xs]}
 
 
+MAX_RECORDED_STEPS = 2_000
+
+
 @probe(names.TRAIN_FIT)
 def fit(nin, nouts, start, xs, ys, epochs, lr, seed):
+    """train() from the grader's start, with the submission's backward() watched: after each
+    call, the parameters' data and gradients are recorded, so the grader can tell whether
+    the steps were -lr x what backward() computed (learning by any other means earns nothing)."""
     random.seed(seed)
     train = lookup.name("train", "train")
+    Value = lookup.name("engine", "Value")
     mlp, answer = _from_start(nin, nouts, start, xs)
-    train(mlp, xs, ys, epochs=epochs, lr=lr)
-    return {**answer, "parameters": [data_of(p) for p in mlp.parameters()]}
+    params = list(mlp.parameters())
+    own = lookup.method(Value, "backward")
+    steps = []
+
+    def watched_backward(self, *args, **kwargs):
+        result = own(self, *args, **kwargs)
+        if len(steps) < MAX_RECORDED_STEPS:
+            steps.append({"data": [data_of(p) for p in params], "grads": [grad_of(p) for p in params]})
+        return result
+
+    with _backward_replaced(Value, watched_backward):
+        train(mlp, xs, ys, epochs=epochs, lr=lr)
+    return {**answer, "parameters": [data_of(p) for p in params], "steps": steps}
 
 
 @probe(names.TRAIN_FIT_WITH_GRADER_LOOP)

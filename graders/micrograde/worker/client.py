@@ -17,7 +17,7 @@ from ..untrusted import cap, capped
 from . import facilities, isolation, processes
 from .limits import Limits
 from .output import OutputLog
-from .protocol import (SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
+from .protocol import (REFUSED, SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
                        NotImplementedYet, Raised, Ready, Request, message_from_frame, send)
 
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
@@ -261,6 +261,7 @@ class Sandbox:
                     importing = None
                 else:
                     self._check_envelope(frame, what)
+                    self._refusals(frame, what)
                     return self._result(message, what)
         except TimeoutError:
             self._kill()
@@ -303,6 +304,31 @@ class Sandbox:
         changes = frame.get(TAMPERING)
         for change in changes if isinstance(changes, list) else []:
             self._evidence(f"during {what}: {change}")
+
+    def _refusals(self, frame: dict, what: str) -> None:
+        """What the worker's audit hook refused during this probe (worker/audit.py): a
+        finding each, at the submission's file and line, and the check fails closed,
+        whatever the submission did with the exception."""
+        refused = frame.get(REFUSED)
+        if not isinstance(refused, dict):
+            return
+        entries = refused.get("logged")
+        entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        count = refused.get("count") if isinstance(refused.get("count"), int) else len(entries)
+        from .. import integrity
+
+        places = []
+        for entry in entries[:20]:
+            event, rule = cap(str(entry.get("event")), 120), cap(str(entry.get("rule")), 40)
+            file = entry.get("file") if isinstance(entry.get("file"), str) else None
+            line = entry.get("line") if isinstance(entry.get("line"), int) else None
+            integrity.record("refused_in_worker", f"during {what}: {event} ({rule})", file, line)
+            places.append(f"{event} at {file}, line {line}" if file else event)
+        if not places:
+            integrity.record("refused_in_worker", f"during {what}: {count} more refused operations")
+        raise SubmissionError("RefusedByGrader", f"{what}: the grading worker refused {count} operation(s) the "
+                              "submission tried, which reach past its own objects"
+                              + (": " + "; ".join(places[:3]) if places else ""), [])
 
     def _message(self, frame, what: str):
         """The event or reply in a frame from the worker, every string in it capped."""

@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 
+from . import audit
 from .watch import Watch
 
 # Modules a micrograd submission may reasonably import. Loaded before the sandbox is
@@ -15,7 +16,7 @@ from .watch import Watch
 # its libraries): they are cheap, and loaded now they are frozen out of every collection.
 PRELOAD = [
     "abc", "array", "collections", "contextlib", "copy", "dataclasses", "decimal", "enum",
-    "fractions", "functools", "heapq", "itertools", "math", "numbers", "operator", "random",
+    "fractions", "functools", "heapq", "itertools", "logging", "math", "numbers", "operator", "random",
     "statistics", "string", "struct", "time", "types", "typing", "warnings", "weakref",
     "graphviz",
 ]
@@ -159,7 +160,16 @@ def run():
         progress=lambda event: protocol.send(proto_out, event.to_frame()),
         layout=config.get("layout"),
     )
+    # The loop keeps its own table and dispatcher: rebinding registry.PROBES or
+    # registry.answer in the module changes nothing it runs.
+    probes, answer = dict(registry.PROBES), registry.answer
     watch = Watch(registry.PROBES, _depth())
+    # Prevention (worker/audit.py): from here on, no submission code can walk frames or the
+    # heap, trace, load ctypes, or find the kit by name. Detection (the watch) stays.
+    audit.install(submission, kit_modules=audit.hide_kit().values(), trusted=[_depth],
+                  descriptors=(proto_in, proto_out))
+    del config, registry
+    refused = 0
     protocol.send(proto_out, protocol.Ready(os.getpid(), facilities.uid()).to_frame())
     gc.set_threshold(*PROBE_GC_THRESHOLDS)
     while True:
@@ -179,7 +189,7 @@ def run():
         # answer from: only the probe's own arguments reach the probe.
         del frame
         if request is not None:
-            reply = registry.answer(request)
+            reply = answer(request, probes)
             del request
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -190,6 +200,10 @@ def run():
         tampering = watch.changes(_depth())
         if tampering:
             envelope[protocol.TAMPERING] = tampering
+        total, details = audit.refusals(refused)
+        if total > refused:
+            envelope[protocol.REFUSED] = {"count": total - refused, "logged": details}
+            refused = total
         try:
             protocol.send(proto_out, {**reply.to_frame(), **envelope})
         except protocol.ProtocolError as e:

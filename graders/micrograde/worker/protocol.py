@@ -14,8 +14,10 @@ kit's own probe code sends `KitFault`, so a submission cannot pose as a fault of
 
 Every request frame also carries `seq`, which the grader counts up, and every reply frame
 echoes it, with `tampering`: what the worker's own loop found changed in the kit's code
-and state (worker/watch.py). A reply that does not echo its request was not sent by that
-loop: the grader records both as runtime integrity evidence.
+and state (worker/watch.py), and `refused`: the operations its audit hook refused since the
+last reply (worker/audit.py), each with the submission's file and line. A reply that does
+not echo its request was not sent by that loop: the grader records all three as runtime
+integrity evidence.
 
 This module runs in the worker too: standard library, micrograde.errors and the platform
 layer (worker/facilities.py, which knows how to wait on a pipe here) only.
@@ -31,6 +33,7 @@ from .facilities import pipe_bytes, read_ready, wait_readable
 
 SEQ = "seq"
 TAMPERING = "tampering"
+REFUSED = "refused"
 HEADER = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024
 

@@ -10,7 +10,6 @@ never returns to the real loop is seen by the grader instead: replies that do no
 the request's sequence number, or frames nobody asked for (worker/client.py).
 """
 import sys
-import threading
 
 KIT = "micrograde"
 
@@ -44,10 +43,19 @@ class Watch:
                 fn = vars(holder)[attr]
                 self.functions.append((holder, attr, qualname, fn, fn.__code__))
         self.probe_functions = dict(probes)
+        # Every module-level binding of the kit: rebinding one (a table, a class the probes
+        # use) is as much a takeover as replacing a function.
+        self.bindings = [(name, vars(module), dict(vars(module))) for name, module in self.modules]
 
     def _changed(self) -> list[str]:
-        found = [f"module {name} was replaced or removed" for name, module in self.modules
-                 if sys.modules.get(name) is not module]
+        # The kit's modules are out of sys.modules once the audit hook is in (worker/audit.py):
+        # one found there again was put back by the submission.
+        found = [f"module {name} was put into sys.modules" for name, module in self.modules
+                 if sys.modules.get(name) not in (None, module)]
+        for name, namespace, snapshot in self.bindings:
+            if namespace.keys() != snapshot.keys() or any(namespace[k] is not v for k, v in snapshot.items()):
+                changed = sorted(k for k in namespace.keys() | snapshot.keys() if namespace.get(k) is not snapshot.get(k))
+                found += [f"{name}.{k} was rebound, added or removed" for k in changed[:5]]
         for holder, attr, qualname, fn, code in self.functions:
             now = vars(holder).get(attr)
             if now is not fn or getattr(now, "__code__", None) is not code:
@@ -67,8 +75,8 @@ class Watch:
                          "from inside a probe")
         if sys.gettrace() is not None or sys.getprofile() is not None:
             found.append("a trace or profile function was installed (sys.settrace / sys.setprofile)")
-        if threading.active_count() > 1:
-            found.append(f"{threading.active_count() - 1} thread(s) of the submission ran between probes")
+        # Threads are no evidence: a tqdm progress bar has one, and the audit hook holds in
+        # every thread.
         new = [f for f in found if f not in self.reported]
         self.reported.update(new)
         return new
