@@ -442,6 +442,85 @@ for _folder in ("/tmp", "/var/tmp", "/dev/shm"):
 FIRST_M1_CHECK = "test_add_computes_the_sum_and_passes_the_gradient_to_both_operands"
 
 
+# Issue 19, class 2: reaching past the submission's objects by ways a name scan misses. Each
+# runs in __neg__, catches whatever it meets and lets __neg__ answer correctly, so the only
+# thing that can cost the neg check is the grader's verdict on the attempt. A sound grader
+# refuses every one in the worker (PEP 578 audit hook), records `refused_in_worker` with the
+# file and line, and fails the check that ran it closed, though the submission caught it.
+def _attempt(label: str, code: str) -> str:
+    body = textwrap.indent(textwrap.dedent(code).strip("\n"), "    ")
+    return f"try:\n{body}\n    print('{label}: reached')\nexcept Exception as _e:\n    print('{label}:', type(_e).__name__)\n"
+
+
+_A_TRACEBACK = """
+try:
+    raise ValueError("for its traceback")
+except ValueError as _err:
+    _tb = _err.__traceback__
+"""
+GC_WALK = _attempt("gc walk", """
+import gc as _gc
+_found = [o for o in _gc.get_objects() if isinstance(o, dict) and "proto_out" in o]
+""")
+FORMATTER_FRAME = _A_TRACEBACK + _attempt("formatter", """
+import string as _string
+_frame, _ = _string.Formatter().get_field("0.tb_frame", (_tb,), {})
+_caller = _frame.f_back.f_locals
+""")
+STR_FORMAT_FRAME = _A_TRACEBACK + _attempt("str.format", """
+_text = "{0.tb_frame.f_back.f_locals}".format(_tb)
+""")
+TIMEIT_FRAME = _attempt("timeit", """
+import timeit as _timeit
+_timeit.timeit("import sys; sys._getframe(2).f_locals", number=1)
+""")
+DOCTEST_FRAME = _attempt("doctest", """
+import doctest as _doctest
+def _holder():
+    \'\'\'
+    >>> import sys; _ = sys._getframe(3).f_locals
+    \'\'\'
+_doctest.run_docstring_examples(_holder, {}, verbose=False)
+""")
+TYPE_HINTS_FRAME = _attempt("type hints", """
+import typing as _typing
+def _annotated(x: "__import__('sys')._getframe(1)"):
+    pass
+_typing.get_type_hints(_annotated)
+""")
+# Rebinding the probe table: find the module that holds it through a kit class's methods
+# (object.__subclasses__ and __globals__ are not audited), rebind PROBES with a forged repr.
+# A sound grader's loop runs its own copy of the table (the forgery answers nothing) and its
+# watch reports the rebinding.
+REBIND_PROBE_TABLE = """
+def _kit_namespaces():
+    seen, todo = set(), [object]
+    while todo:
+        cls = todo.pop()
+        try:
+            subs = type.__subclasses__(cls)
+        except Exception:
+            continue
+        for sub in subs:
+            if sub in seen:
+                continue
+            seen.add(sub)
+            todo.append(sub)
+            if str(getattr(sub, "__module__", "")).startswith("micro" + "grade"):
+                for member in list(vars(sub).values()):
+                    namespace = getattr(member, "__globals__", None)
+                    if isinstance(namespace, dict):
+                        yield namespace
+_rebound = 0
+for _ns in _kit_namespaces():
+    if isinstance(_ns.get("PROBES"), dict):
+        _ns["PROBES"] = {**_ns["PROBES"], "engine.repr": lambda data, grad: f"Value(data={data}, grad={grad})"}
+        _rebound += 1
+print(f"probe tables rebound: {_rebound}")
+"""
+BROKEN_REPR = ("engine", 'return f"Value(data={self.data}, grad={self.grad})"', 'return "Value"')
+
+
 def _kit(text: str, kit: str) -> str:
     return text.replace("__KIT__", kit)
 
@@ -590,6 +669,28 @@ def cases(kit: str) -> list[Case]:
              fail_prefixes=("test_",),
              why="class 1: the frame walk that finds the protocol's descriptors is refused by the worker's "
                  "audit hook, at import of engine.py: every check that needs it fails closed, flagged"),
+        *[Case(name, "m1", patches=[at_function_start("engine", "def __neg__(self):", code)],
+               flags=frozenset({"refused_in_worker", *static}), must_fail=neg_fails, may_fail=random_graphs,
+               why=why)
+          for name, code, static, why in [
+              ("walks_the_heap", GC_WALK, {"gc_walk"}, "gc.get_objects is refused"),
+              ("frame_through_formatter_get_field", FORMATTER_FRAME, {"computed_attribute", "frame_introspection"},
+               "string.Formatter().get_field('0.tb_frame') is a getattr the audit hook sees"),
+              ("frame_through_str_format", STR_FORMAT_FRAME, {"computed_attribute", "frame_introspection"},
+               "a format field reads tb_frame: refused like the attribute itself"),
+              ("frame_through_timeit", TIMEIT_FRAME, {"dynamic_code"}, "timeit compiles the string: its "
+               "sys._getframe is refused, though no name in the source says so"),
+              ("frame_through_doctest", DOCTEST_FRAME, {"dynamic_code"}, "doctest runs the docstring and "
+               "swallows the exception: the refusal still fails the check"),
+              ("frame_through_type_hints", TYPE_HINTS_FRAME, {"dynamic_code"}, "get_type_hints evaluates the "
+               "annotation string"),
+          ]],
+        Case("rebinds_the_probe_table", "m1",
+             patches=[BROKEN_REPR, at_engine_end(REBIND_PROBE_TABLE)],
+             flags=frozenset({"computed_attribute", "dunder_walk", "kit_import"}),
+             must_fail=frozenset({"test_repr_shows_data_and_grad"}),
+             why="the worker's loop answers from its own copy of the probe table: a rebound table "
+                 "(reached through __subclasses__ and __globals__, which Python does not audit) answers nothing"),
         Case("replaces_a_probe", "m1",
              patches=[at_engine_end(REPLACE_A_PROBE)],
              flags=frozenset({"kit_import", "patch_modules"}),
@@ -767,6 +868,15 @@ INTEGRITY_SNIPPETS = [
     ("computed_attribute", "g = globals()", "the module namespace"),
     ("computed_attribute", "n = bytes([95, 103]).decode()\nv = object.__getattribute__(n, n)", "object.__getattribute__"),
     ("dunder_walk", "subs = ().__class__.__bases__[0].__subclasses__()", "the classic sandbox escape"),
+    ("computed_attribute", "v = 1\nx = '{0.__class__.__init__.__globals__}'.format(v)", "str.format reads attributes"),
+    ("frame_introspection", "def f(tb):\n    return '{0.tb_frame.f_back}'.format(tb)", "a format field reads frames"),
+    ("computed_attribute", "import string\nobj, _ = string.Formatter().get_field('0.x', (print,), {})",
+     "Formatter.get_field is getattr"),
+    ("computed_attribute", "n = 'tb' + chr(95) + 'frame'\ns = ('{0.' + n + '}').format(1)", "a format string built at run time"),
+    ("dynamic_code", "import timeit\ntimeit.timeit('x = 1', number=1)", "timeit runs a string as code"),
+    ("dynamic_code", "import doctest\ndoctest.run_docstring_examples(print, {})", "doctest runs docstrings"),
+    ("dynamic_code", "import typing\ndef f(x: 'int'):\n    pass\nh = typing.get_type_hints(f)", "annotations evaluated"),
+    ("frame_introspection", "import pdb\npdb.set_trace()", "a debugger hands out frames"),
     ("dunder_walk", "def f():\n    pass\ng = f.__globals__['__builtins__']", "__globals__"),
     ("dunder_walk", "b = __builtins__", "__builtins__ by name"),
     ("unscannable", "import sys\nx = " + " + ".join(["sys"] * 20000),

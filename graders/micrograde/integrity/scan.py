@@ -92,6 +92,14 @@ NAMES = {
     "codecs.decode": "dynamic_code", "codecs.getdecoder": "dynamic_code", "zlib.decompress*": "dynamic_code",
     "lzma.decompress": "dynamic_code", "bz2.decompress": "dynamic_code", "gzip.decompress": "dynamic_code",
     "operator.attrgetter": "computed_attribute", "operator.methodcaller": "computed_attribute",
+    # Attribute access and code execution by other names: a format string's fields are
+    # getattr, annotations and doctests are evaluated strings, debuggers and profilers hand
+    # out frames.
+    "string.Formatter": "computed_attribute", "_string.formatter_field_name_split": "computed_attribute",
+    "typing.get_type_hints": "dynamic_code", "inspect.get_annotations": "dynamic_code",
+    "typing.ForwardRef": "dynamic_code", "doctest.*": "dynamic_code", "pydoc.locate": "dynamic_import",
+    "pdb.*": "frame_introspection", "bdb.*": "frame_introspection", "cProfile.*": "frame_introspection",
+    "profile.*": "frame_introspection", "trace.*": "frame_introspection",
 }
 
 # Attributes that are findings whatever object they are read from (frames have no other name).
@@ -110,7 +118,14 @@ ATTRIBUTES = {
     "__defaults__": "dunder_walk", "__kwdefaults__": "dunder_walk", "__objclass__": "dunder_walk",
     "__import__": "dynamic_import", "__getattribute__": "computed_attribute",
     "co_code": "dynamic_code", "co_consts": "dynamic_code", "cell_contents": "dunder_walk",
+    "get_field": "computed_attribute", "vformat": "computed_attribute", "get_stack": "frame_introspection",
+    "f_trace_lines": "frame_introspection",
 }
+# A format field that reads attributes or items (`{0.__class__}`, `{0.tb_frame}`): str.format
+# and string.Formatter run getattr on each. Private, dunder and frame names are what a
+# solution never reads through one.
+FORMAT_FIELD = re.compile(r"\{([^{}!:]*[.\[][^{}!:]*)[!:}]")
+TIMEIT = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
 
 # Calls that reach the file system: a constant path outside the submission is a finding.
 FILE_CALLS = {
@@ -185,6 +200,11 @@ def fold(node, depth: int = 0):
     return None
 
 
+def _is_main_guard(test) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and len(test.comparators) == 1 and fold(test.comparators[0]) == "__main__")
+
+
 def _is_path(text: str) -> bool:
     return bool(ABSOLUTE.match(text)) and any(c.isalpha() for c in text) and "graphviz" not in text.lower()
 
@@ -204,8 +224,11 @@ class _Scanner:
         self.called: set[int] = set()  # expressions in call position
         self.fragments: set[int] = set()  # literal pieces of an f-string after its first value
         self.star_modules: list[str] = []  # `from x import *`
+        self.main_only: set[int] = set()  # nodes under `if __name__ == "__main__":`
 
     def add(self, rule, detail, node):
+        if id(node) in self.main_only and detail.startswith("uses doctest."):
+            return  # `doctest.testmod()` under `if __name__ == "__main__":` never runs in the worker
         line = getattr(node, "lineno", None)
         self.found.append(finding(rule, detail, self.file, None if line is None else line + self.offset))
 
@@ -235,6 +258,8 @@ class _Scanner:
                 self.bound.add(node.id)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 self.docstrings.add(id(node.value))  # a bare string statement does nothing
+            if isinstance(node, ast.If) and _is_main_guard(node.test):
+                self.main_only.update(id(n) for stmt in node.body for n in ast.walk(stmt))
             if isinstance(node, ast.Call):
                 self.called.add(id(node.func))
             elif isinstance(node, ast.JoinedStr):
@@ -361,6 +386,16 @@ class _Scanner:
             return  # already a finding by name
         if qualified in FILE_CALLS or (qualified or "").startswith("shutil."):
             self._file_call(qualified, node)
+        if qualified in TIMEIT:
+            code = list(node.args[:2]) + [k.value for k in node.keywords if k.arg in ("stmt", "setup")]
+            if any(not isinstance(a, (ast.Lambda, ast.Name, ast.Attribute)) for a in code):
+                self.add("dynamic_code", f"{qualified}() runs a string as code", node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "format_map"):
+            receiver = node.func.value
+            if fold(receiver) is None and isinstance(receiver, (ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript)) \
+                    and not (isinstance(receiver, ast.BinOp) and isinstance(receiver.op, ast.Mod)):
+                self.add("computed_attribute", f"str.{node.func.attr}() with a format string built at run time "
+                                               "(its fields read attributes)", node)
 
     def _attr_call(self, fn, node):
         obj, name = node.args[0], fold(node.args[1])
@@ -417,6 +452,13 @@ class _Scanner:
             self.add(ATTRIBUTES[text], f"names {text!r} in a string", node)
         elif MODULE_PATH.match(text) and "." in text and name_rule(text):
             self.add(name_rule(text), f"names {text!r} in a string", node)
+        for field in FORMAT_FIELD.findall(text):
+            for part in re.split(r"[.\[\]]", field)[1:]:
+                part = part.strip()
+                if part.startswith("_") or part in ATTRIBUTES:
+                    self.add("computed_attribute", f"a format string reads .{part} ({text[:60]!r})", node)
+                    if part in ATTRIBUTES:
+                        self.add(ATTRIBUTES[part], f"a format string reads .{part}", node)
 
 
 def parse(source, file: str, line_offset: int = 0):
