@@ -205,3 +205,15 @@ def test_a_body_that_does_nothing_is_a_stub_whatever_it_returns_or_raises():
             "def f(self):\n    if self.data:\n        raise ValueError('x')\n    return None"]
     assert all(is_stub(ast.parse(src).body[0]) for src in stubs)
     assert not any(is_stub(ast.parse(src).body[0]) for src in real)
+
+
+def test_the_stub_rule_reads_the_names_the_resolved_layout_found():
+    # An instructor's --layout maps the contract's Value to the student's `Knot`: its real
+    # methods are the submission's code, not an absent contract, and its stubs are stubs.
+    passed = [{"name": "test_a", "milestone": "m1", "status": "passed", "max_score": 2}]
+    layout = {"engine.Value": {"module": "autograd", "attr": "Knot"}}
+    real = {f"Knot.{m}": [False] for m in ("__init__", "__add__", "__mul__", "backward")}
+    assert integrity.stub_contradictions(real, passed)  # without the layout: no contract code found
+    assert integrity.stub_contradictions(real, passed, layout) == []
+    stubbed = {name: [True] for name in real}
+    assert integrity.stub_contradictions(stubbed, passed, layout)

@@ -76,7 +76,7 @@ class Grading:
         found.extend(integrity.RUNTIME)
         graded = [{"name": name, "milestone": m, "max_score": points, "status": self.results[name]["status"]}
                   for m, name, points in rubric.checks(self.milestones, self.course) if name in self.results]
-        found.extend(integrity.stub_contradictions(self.static.definitions, graded))
+        found.extend(integrity.stub_contradictions(self.static.definitions, graded, self.layout.imports))
         return found
 
     def write(self, note: str = "") -> dict:

@@ -9,14 +9,18 @@ from .. import rubric, spec
 from .findings import Finding, finding
 
 
-def contract_callables() -> dict[str, tuple[str, str]]:
+def contract_callables(layout_imports: dict | None = None) -> dict[str, tuple[str, str]]:
     """Name as it may appear in the source -> (the contract's name, milestone), for every
     function and method the contract asks for, under each accepted alias (`Scalar.__add__`,
-    `mse`). Constructors included: a stub __init__ is as much a stub as a stub method."""
+    `mse`) and under the name the grading run's layout found it by (`layout_imports`, the
+    resolved layout's import map: {"engine.Value": {"module", "attr"}}; an instructor's
+    `--layout` included). Constructors included: a stub __init__ is as much a stub as a stub method."""
     names = {}
     for module in spec.load_contract()["modules"]:
         for member in module["members"]:
-            spellings = [member["name"], *member.get("aliases", [])]
+            found = (layout_imports or {}).get(f"{module['name']}.{member['name']}") or {}
+            resolved = [str(found["attr"]).rsplit(".", 1)[-1]] if found.get("attr") else []
+            spellings = [member["name"], *member.get("aliases", []), *resolved]
             if member.get("kind") == "class":
                 methods = [{"name": "__init__", "milestone": member["milestone"]}, *member.get("methods", [])]
                 for method in methods:
@@ -36,12 +40,15 @@ def contract_callables() -> dict[str, tuple[str, str]]:
 RUN_EARLIER_MILESTONES = {"test_your_mlp_trained_by_the_graders_loop_converges"}
 
 
-def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict]) -> list[Finding]:
-    """`definitions`: name -> is_stub per definition; `tests`: the report's check entries.
+def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict],
+                        layout_imports: dict | None = None) -> list[Finding]:
+    """`definitions`: name -> is_stub per definition; `tests`: the report's check entries;
+    `layout_imports`: where the grading run found each contract name (the same layout the
+    worker imports from).
 
     A milestone contradicts its answers when some of its checks passed although every
     contract function those checks run is a stub, or none of them is defined anywhere."""
-    spellings = contract_callables()
+    spellings = contract_callables(layout_imports)
     stubs: dict[str, list[bool]] = {}
     for name, found_stubs in definitions.items():
         if name in spellings:
