@@ -23,6 +23,7 @@ from corpus import by_name, grade, patched_reference
 from micrograde import grading
 from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_PICKUP, KIT_SHADOW, KIT_SHADOW_FILES,
                      PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
+from micrograde.errors import SubmissionError
 from micrograde.exprgen import single_op
 from micrograde.options import limit_flags
 from micrograde.submission import check_folder
@@ -200,8 +201,10 @@ def test_a_probe_cannot_signal_the_grader_or_write_its_files(tmp_path):
     case = next(c for c in CASES if c.name == "attacks_the_grader")
     submission = patched_reference(tmp_path / "submission", case.patches)
     with Sandbox(submission, LIMITS) as sandbox:
-        answer = sandbox.call(LOCAL, "-x0", program=single_op("neg", 0).to_json())
-        assert answer["values"][-1] == -2.0
+        # Its /proc reads are refused in the worker (the check fails closed); nothing escaped.
+        with pytest.raises(SubmissionError) as raised:
+            sandbox.call(LOCAL, "-x0", program=single_op("neg", 0).to_json())
+        assert raised.value.type_name == "RefusedByGrader" and "escaped" not in str(raised.value), str(raised.value)
         uid = sandbox.uid
         assert uid in WORKER_UIDS and sandbox.worker_uid == uid
         # The process the grader started waits outside the worker's PID namespace; the
@@ -346,7 +349,7 @@ def test_a_batch_shows_no_secret_to_its_submissions(tmp_path):
     patched_reference(src / "alice", [at_engine_end(SNOOP_SECRETS.replace("__TOKEN__", token))])
     result = _batch(src, tmp_path / token / "out", seed=seed)
     report = result.outcomes[0][1]
-    assert report["seed"] == seed and report["score"] == report["max_score"]
+    assert report["seed"] == seed and _lost_only_to_refusals(report)
     printed = _outputs(report)
     assert "snooped" in printed, "the snooping code never ran: this test proves nothing"
     # Other gradings may run on this machine (CI, teammates): only this batch's secrets count.
@@ -373,11 +376,18 @@ def test_classmates_in_a_batch_cannot_pass_anything_to_each_other(tmp_path):
     reports = {name: report for name, report, _ in result.outcomes}
     assert "pickup: nothing" in _outputs(reports["bob"]), _outputs(reports["bob"])[:2000]
     assert by_name(reports["bob"])["test_neg_flips_value_and_gradient"]["score"] == 0
-    assert reports["alice"]["score"] == reports["alice"]["max_score"]
+    assert _lost_only_to_refusals(reports["alice"])
     assert "pickup" in _outputs(reports["bob"]), "the pickup code never ran: this test proves nothing"
     # Nothing of Alice's outlived her worker: no file in a shared folder, no shm segment.
     assert left == [], "files of a worker outlived it in shared folders"
     assert segments == [], "a shared-memory segment outlived the worker"
+
+
+def _lost_only_to_refusals(report) -> bool:
+    """Every point the report lost went to the worker's refusals (/proc, ctypes at import):
+    the check that ran them fails closed, the others keep their points."""
+    return all(t["score"] == t["max_score"] or t["feedback"].startswith("RefusedByGrader")
+               for t in report["tests"])
 
 
 def _clean_up_handoff(token: str, key: int):

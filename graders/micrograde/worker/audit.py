@@ -10,14 +10,24 @@ remove one) that refuses, in every thread and for the rest of the process's life
   profiling, ctypes, new code or function objects, another audit hook;
 - importing the kit, pytest or Hypothesis (the kit's modules are also taken out of
   `sys.modules`, so they cannot be found by name), opening /proc and its aliases;
-- rebinding the attributes of a kit class or function.
+- replacing a function's `__code__`, and the audited special attributes (`__module__`,
+  `__defaults__` ...) of the kit's classes and functions (Python does not audit a plain class
+  attribute set: the watch, worker/watch.py, reports a kit method replaced).
 
 There is no switch that a probe turns on around submission code: a switch is state, and
-state in this process can be reached. The rules hold whoever asks, kit included. The only
-exceptions are fixed code objects, taken when the hook is installed, that look at frames
-and never hand one out (namedtuple reading its caller's module name, a traceback being
-formatted, logging finding its caller): code objects cannot be forged once new ones are
-refused, and calling such a function gives the caller nothing but what it returns.
+state in this process can be reached. The rules hold whoever asks, kit included. Frames
+are handed only to code that looks at them and gives none out:
+- fixed functions, taken by identity when the hook is installed (namedtuple reading its
+  caller's module name, a traceback being formatted, logging finding its caller); code
+  objects cannot be forged once new ones are refused, and calling such a function gives
+  the caller nothing but what it returns;
+- the installed libraries' own code (the interpreter's standard library and
+  site-packages, read-only for the worker) when a library function asks on behalf of
+  another library function, not of the submission's code directly (typing_extensions
+  checking its caller at numpy's import); the functions that exist to hand frames out
+  (`inspect.currentframe`, `traceback.walk_stack` ...) never count. A code object cannot
+  claim a library file: compiling or unmarshalling one under a library path is refused
+  outside the import machinery.
 
 A refused operation raises `Refused` where the submission asked, and is logged with the
 submission's innermost file and line. The request loop reads the log (`new_refusals`) and
@@ -45,7 +55,7 @@ ALWAYS = {
 KIT_PACKAGES = frozenset({"micrograde", "pytest", "_pytest", "hypothesis", "pluggy", "xdist"})
 SPECIAL_PATHS = ("/proc", "/dev/fd", "/dev/mem", "/dev/kmem", "/dev/port", "/sys/kernel")
 WATCHED = frozenset({*ALWAYS, "sys._getframe", "object.__getattr__", "object.__setattr__", "object.__delattr__",
-                     "import", "open", READ_EVENT})
+                     "import", "open", "compile", "marshal.loads", "marshal.load", READ_EVENT})
 MAX_LOG = 200
 
 # Functions that look at frames and never hand one out: (module, qualified name).
@@ -60,6 +70,12 @@ SAFE = [
 # Functions that hand frames to their caller: allowed only when that caller is SAFE.
 RELAYS = [("logging", "currentframe"), ("traceback", "walk_tb"), ("traceback", "walk_stack"),
           ("traceback", "_walk_tb_with_full_positions")]
+# Functions whose job is to hand frames out: library code or not, they are never trusted.
+HANDS_OUT = [("inspect", "currentframe"), ("inspect", "stack"), ("inspect", "trace"), ("inspect", "getouterframes"),
+             ("inspect", "getinnerframes"), ("inspect", "getframeinfo"), ("traceback", "walk_stack"),
+             ("traceback", "walk_tb"), ("traceback", "_walk_tb_with_full_positions"), ("logging", "currentframe")]
+IMPORT_MACHINERY = ("_frozen_importlib", "_frozen_importlib_external", "importlib._bootstrap",
+                    "importlib._bootstrap_external")
 
 
 class Refused(RuntimeError):
@@ -78,6 +94,28 @@ def _code(module: str, qualname: str):
 
 def _codes(names) -> frozenset:
     return frozenset(c for c in (_code(m, q) for m, q in names) if c is not None)
+
+
+def _machinery() -> frozenset:
+    """The code objects of the import system's functions and methods."""
+    codes = set()
+    for name in IMPORT_MACHINERY:
+        for value in list(vars(sys.modules.get(name, sys)).values()) if name in sys.modules else []:
+            members = list(vars(value).values()) if isinstance(value, type) else [value]
+            for member in members:
+                member = getattr(member, "__func__", member)
+                code = getattr(member, "__code__", None)
+                if code is not None:
+                    codes.add(code)
+    return frozenset(codes)
+
+
+def _library_folders() -> tuple:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    folders = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")} - {None}
+    return tuple(os.path.join(os.path.realpath(f), "") for f in folders)
 
 
 def _special(path, interpreter) -> bool:
@@ -115,6 +153,10 @@ def install(submission: str, kit_modules=(), trusted=(), descriptors=()) -> None
     `descriptors`: the protocol's file descriptors, which the submission may not open."""
     safe = _codes(SAFE) | {f.__code__ for f in trusted}
     relays = _codes(RELAYS)
+    hands_out = _codes(HANDS_OUT)
+    machinery = _machinery()
+    libraries = _library_folders()
+    library_files: dict[str, bool] = {}
     kit_ids = frozenset(_kit_objects(kit_modules))
     fds = frozenset(descriptors)
     root = submission.rstrip(os.sep) + os.sep
@@ -123,12 +165,35 @@ def install(submission: str, kit_modules=(), trusted=(), descriptors=()) -> None
     getframe = sys._getframe
     interpreter = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 
+    def library(path) -> bool:
+        """Whether `path` is a file of the installed libraries (symlinks and .. resolved)."""
+        known = library_files.get(path)
+        if known is None:
+            try:
+                text = os.fsdecode(path)
+                known = os.path.isabs(text) and os.path.realpath(text).startswith(libraries)
+            except (TypeError, ValueError, OSError):
+                known = False
+            if len(library_files) < 10_000:
+                library_files[path] = known
+        return known
+
     def trusted_caller(frame) -> bool:
         code = frame.f_code
         if code in safe:
             return True
         parent = frame.f_back
-        return code in relays and parent is not None and parent.f_code in safe
+        if parent is None:
+            return False
+        if code in relays:
+            return parent.f_code in safe
+        # A library function asking for a library function (not for the submission's code).
+        return (code not in hands_out and library(code.co_filename)
+                and (parent.f_code in machinery or library(parent.f_code.co_filename)))
+
+    def machinery_asks(frame) -> bool:
+        parent = frame.f_back
+        return frame.f_code in machinery and parent is not None and parent.f_code in machinery
 
     def verdict(event, args, frame):
         """The static rule an event falls under when it is refused; None: allowed."""
@@ -145,6 +210,10 @@ def install(submission: str, kit_modules=(), trusted=(), descriptors=()) -> None
             return "proc_filesystem" if _special(path, interpreter) else None
         if event == "sys._getframe":
             return None if trusted_caller(frame) else "frame_introspection"
+        if event == "compile":
+            return "dynamic_code" if library(args[1]) and not machinery_asks(frame) else None
+        if event in ("marshal.loads", "marshal.load"):
+            return None if machinery_asks(frame) else "dynamic_code"
         if event == "object.__getattr__":
             return "frame_introspection" if args[1] in FRAME_ATTRIBUTES and not trusted_caller(frame) else None
         if event in ("object.__setattr__", "object.__delattr__"):
