@@ -36,6 +36,7 @@ and fails that check, whether or not the submission caught the exception.
 """
 import os
 import sys
+import sysconfig
 
 READ_EVENT = "micrograde.audit.refusals"
 # Frame-yielding attributes: a frame's f_back chain reaches every caller (CPython audits
@@ -111,11 +112,14 @@ def _machinery() -> frozenset:
 
 
 def _library_folders() -> tuple:
-    import sysconfig
-
     paths = sysconfig.get_paths()
     folders = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")} - {None}
     return tuple(os.path.join(os.path.realpath(f), "") for f in folders)
+
+
+# Read when the worker loads this module, before it drops privileges: a worker with a uid of
+# its own may no longer read the interpreter's configuration.
+LIBRARY_FOLDERS = _library_folders()
 
 
 def _special(path, interpreter) -> bool:
@@ -155,7 +159,7 @@ def install(submission: str, kit_modules=(), trusted=(), descriptors=()) -> None
     relays = _codes(RELAYS)
     hands_out = _codes(HANDS_OUT)
     machinery = _machinery()
-    libraries = _library_folders()
+    libraries = LIBRARY_FOLDERS
     library_files: dict[str, bool] = {}
     kit_ids = frozenset(_kit_objects(kit_modules))
     fds = frozenset(descriptors)
