@@ -926,7 +926,7 @@ def hand_set_weights_case() -> Case:
                 patches=[("nn", "            for i in range(len(nouts))\n        ]\n",
                           "            for i in range(len(nouts))\n        ]\n" + HAND_SET_WEIGHTS.strip("\n") + "\n"),
                          at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
-                must_fail=BROKEN_BACKWARD_FAILS,
+                must_fail=BROKEN_BACKWARD_FAILS, limits={"probe_timeout_s": 10},  # plotting, on a busy machine
                 why="the grader sets the start weights and picks the function from the seed: no "
                     "learning points without working gradients")
 
@@ -981,7 +981,7 @@ def finite_difference_train_case() -> Case:
 def honest_train_with_broken_backward_case() -> Case:
     return Case("honest_train_with_broken_backward", "m4",
                 patches=[at_function_start("engine", "def backward(self):", BROKEN_BACKWARD)],
-                must_fail=BROKEN_BACKWARD_FAILS,
+                must_fail=BROKEN_BACKWARD_FAILS, limits={"probe_timeout_s": 10},  # plotting, on a busy machine
                 why="the baseline of the finite-difference attack: a broken backward() costs the checks that "
                     "need its gradients, not train()'s exact steps (one bug, one blame)")
 
