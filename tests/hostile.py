@@ -518,6 +518,22 @@ for _ns in _kit_namespaces():
         _rebound += 1
 print(f"probe tables rebound: {_rebound}")
 """
+# Answering a probe without frames: the protocol's descriptors are small numbers, and
+# os.write is not audited. The forged answer is right (so only the grader's verdict on
+# where it came from can cost the check) and echoes a plausible request number. A sound
+# grader believes only replies sealed by its worker's own loop (a key sent in the
+# configuration, held in that loop's frame): the check fails closed, flagged.
+WRITE_TO_THE_PROTOCOL = """
+import json as _json, os as _os, struct as _struct
+_reply = {"ok": {"values": [self.data, -self.data], "grads": [-1.0, 1.0]}}
+for _seq in range(1, 4):
+    _data = _json.dumps({**_reply, "seq": _seq}).encode()
+    for _fd in range(3, 8):
+        try:
+            _os.write(_fd, _struct.pack(">I", len(_data)) + _data)
+        except OSError:
+            pass
+"""
 BROKEN_REPR = ("engine", 'return f"Value(data={self.data}, grad={self.grad})"', 'return "Value"')
 
 
@@ -685,6 +701,10 @@ def cases(kit: str) -> list[Case]:
               ("frame_through_type_hints", TYPE_HINTS_FRAME, {"dynamic_code"}, "get_type_hints evaluates the "
                "annotation string"),
           ]],
+        Case("answers_through_the_protocol_descriptor", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", WRITE_TO_THE_PROTOCOL)],
+             flags=frozenset({"worker_tampering", "raw_fd_io"}), must_fail=neg_fails, may_fail=random_graphs,
+             why="a reply written to the protocol by the submission is not sealed by the worker's loop"),
         Case("rebinds_the_probe_table", "m1",
              patches=[BROKEN_REPR, at_engine_end(REBIND_PROBE_TABLE)],
              flags=frozenset({"computed_attribute", "dunder_walk", "kit_import"}),

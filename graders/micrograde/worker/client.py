@@ -1,7 +1,9 @@
 """The grader's side of a worker: start it, ask it probes under deadlines, clean up after it."""
 import hashlib
+import hmac
 import os
 import random
+import secrets
 import shutil
 import signal
 import subprocess
@@ -17,8 +19,8 @@ from ..untrusted import cap, capped
 from . import facilities, isolation, processes
 from .limits import Limits
 from .output import OutputLog
-from .protocol import (REFUSED, SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
-                       NotImplementedYet, Raised, Ready, Request, message_from_frame, send)
+from .protocol import (REFUSED, SEAL, SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
+                       NotImplementedYet, Raised, Ready, Request, message_from_frame, seal, send)
 
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 # A worker's command line holds nothing but this and the tag below: its configuration
@@ -138,6 +140,7 @@ class Sandbox:
             "poisoned": self.poisoned,
             "layout": self.layout.worker_config(),
             "plotting": self.plotting,
+            "reply_key": self.reply_key.hex(),  # seals the replies of the worker's own loop
         }
 
     def start(self) -> None:
@@ -173,6 +176,7 @@ class Sandbox:
         facilities.contain(self.proc.pid, self.limits)
         self.since = processes.start_time(self.proc.pid)
         self.forged = False
+        self.reply_key = secrets.token_bytes(32)
         self.started = time.monotonic()
         self.ready = False
         facilities.enlarge_pipe(self.proc.stderr.fileno(), OUTPUT_PIPE_BYTES)
@@ -297,6 +301,14 @@ class Sandbox:
             self.reader.skip_waiting()
 
     def _check_envelope(self, frame: dict, what: str) -> None:
+        if not hmac.compare_digest(str(frame.get(SEAL)), seal(self.reply_key, self.seq)):
+            # Written to the protocol by code other than the worker's loop (the submission's):
+            # not believed, and the worker that let it happen is not asked again.
+            self._evidence(f"the answer to {what} was not sealed by the worker's request loop: other code "
+                           "wrote it to the protocol")
+            self._kill()
+            raise WorkerCrashed(f"{what}: the answer did not come from the grading worker's own loop "
+                                "(the submission wrote to the protocol)")
         if frame.get(SEQ) != self.seq and not self.forged:
             self.forged = True  # said once per worker: every later answer would repeat it
             self._evidence(f"answers did not come from the worker's request loop, from the answer to {what} "

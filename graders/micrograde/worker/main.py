@@ -168,6 +168,7 @@ def run():
     # heap, trace, load ctypes, or find the kit by name. Detection (the watch) stays.
     audit.install(submission, kit_modules=audit.hide_kit().values(), trusted=[_depth],
                   descriptors=(proto_in, proto_out))
+    reply_key = bytes.fromhex(config.get("reply_key", ""))
     del config, registry
     refused = 0
     protocol.send(proto_out, protocol.Ready(os.getpid(), facilities.uid()).to_frame())
@@ -196,7 +197,7 @@ def run():
                 stream.flush()
             except BaseException:
                 pass
-        envelope = {protocol.SEQ: seq}
+        envelope = {protocol.SEQ: seq, protocol.SEAL: protocol.seal(reply_key, seq)}
         tampering = watch.changes(_depth())
         if tampering:
             envelope[protocol.TAMPERING] = tampering

@@ -22,6 +22,8 @@ integrity evidence.
 This module runs in the worker too: standard library, micrograde.errors and the platform
 layer (worker/facilities.py, which knows how to wait on a pipe here) only.
 """
+import hashlib
+import hmac
 import json
 import os
 import struct
@@ -34,8 +36,17 @@ from .facilities import pipe_bytes, read_ready, wait_readable
 SEQ = "seq"
 TAMPERING = "tampering"
 REFUSED = "refused"
+SEAL = "seal"
 HEADER = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024
+
+
+def seal(key: bytes, seq) -> str:
+    """What the worker's own loop puts on its reply to request `seq`: keyed by a secret the
+    grader sent in the configuration, which only that loop holds (a local of its frame, out
+    of reach once frames and the heap are refused, worker/audit.py). Code that writes a
+    reply to the protocol's descriptor itself cannot seal it."""
+    return hmac.new(key, f"reply {seq}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def encode(obj) -> bytes:
