@@ -217,3 +217,22 @@ def test_the_stub_rule_reads_the_names_the_resolved_layout_found():
     assert integrity.stub_contradictions(real, passed, layout) == []
     stubbed = {name: [True] for name in real}
     assert integrity.stub_contradictions(stubbed, passed, layout)
+
+
+def test_a_template_whose_stubs_return_none_scores_nothing_unflagged(tmp_path):
+    """Issue 19: `return None` / `pass` bodies are stubs too; with the forged probes of
+    FORGE_PROBES_FROM_STUBS appended, no point may come without a finding that exposes it."""
+    import re
+
+    submission = tmp_path / "return-none"
+    shutil.copytree(TEMPLATE, submission, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (submission / "micrograd").glob("*.py"):
+        text = re.sub(r"raise NotImplementedError\(.*\)", "return None", path.read_text())
+        path.write_text(text)
+    with open(submission / "micrograd" / "__init__.py", "a") as f:
+        f.write(FORGE_PROBES_FROM_STUBS)
+    definitions = integrity.scan_submission(submission).definitions
+    assert definitions["Value.__add__"] == [True] and definitions["mse_loss"] == [True]
+    report = grade(submission, tmp_path / "r.json", milestones=["m1"], limits=FAST_LIMITS)
+    found = {f["rule"] for f in report["integrity"]}
+    assert report["score"] == 0 or "stub_contradiction" in found, (report["score"], found)

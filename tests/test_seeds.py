@@ -30,3 +30,28 @@ def test_the_m4_task_the_worker_sees_differs_between_private_seeds_and_is_drawn_
     assert a.xs != b.xs and a.start != b.start
     # The task's generator is seeded with the 64-bit HMAC, not the seed or a 32-bit digest of it.
     assert seeds.derived(2**62 + 1, "m4 task") >= 2**32 and a == training_task.regression_task(2**62 + 1)
+
+
+# The attack of issue 19: read random.getstate() where the probe has just seeded it, and
+# invert it to the private seed. A sound grader: what the worker sees is the same whatever
+# the grading seed, so there is nothing to invert.
+READ_THE_RANDOM_STATE = """
+import hashlib as _hashlib, random as _random
+print("random state", _hashlib.sha256(repr(_random.getstate()).encode()).hexdigest()[:16])
+"""
+
+
+def test_the_worker_sees_the_same_random_state_under_two_private_seeds(tmp_path):
+    from corpus import grade, patched_reference
+    from hostile import FAST_LIMITS, at_function_start
+
+    sub = patched_reference(tmp_path / "reader", [
+        at_function_start("nn", 'def __init__(self, nin, activation="tanh"):', READ_THE_RANDOM_STATE)])
+    seen = []
+    for private in (2**62 + 12345, 2**61 + 999):
+        report = grade(sub, tmp_path / f"{private}.json", milestones=["m3"], seed=private, limits=FAST_LIMITS)
+        printed = "".join(t.get("output") or "" for t in report["tests"])
+        states = sorted(set(line for line in printed.splitlines() if line.startswith("random state")))
+        assert states, "the reader never ran: this test proves nothing"
+        seen.append(states)
+    assert seen[0] == seen[1]
