@@ -67,14 +67,14 @@ def check(condition: bool, what: str, report=None) -> None:
         lost = [f"  {t['name']} [{t['status']}] {t['feedback'][:300]}" for t in (report or {}).get("tests", [])
                 if t["score"] < t["max_score"]]
         sys.exit(f"student flow: {what}\n" + "\n".join(lost))
-    print(f"  ok: {what}")
+    print(f"  ok: {what}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="m1 only: no full grade of the reference")
     args = parser.parse_args()
-    print(f"student flow on Python {sys.version.split()[0]} ({sys.platform})")
+    print(f"student flow on Python {sys.version.split()[0]} ({sys.platform})", flush=True)
     # Windows may hold a file of a just-killed worker a moment longer: cleaning up is best effort.
     with tempfile.TemporaryDirectory(prefix="micrograde-flow-", ignore_cleanup_errors=True) as tmp:
         tmp = Path(tmp)
