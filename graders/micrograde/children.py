@@ -50,9 +50,9 @@ def start_pytest(args: list[str], cwd, env: dict, output=None):
     A fresh interpreter (`pytest_command`); in a warm process, a fork of this one, which has
     everything that interpreter would import already imported and no grading of its own yet.
     `output`: where its stdout and stderr go (None: this process's stdout)."""
-    if not WARM:
-        from .worker import facilities  # imported here: the worker's modules import this one
+    from .worker import facilities  # imported here: the worker's modules import this one
 
+    if not (WARM and facilities.current().fork):
         return subprocess.Popen([*pytest_command(), *args], cwd=cwd, env=env, stdout=output,
                                 stderr=subprocess.STDOUT if output is not None else None, **facilities.new_group())
     return _ForkedPytest(args, cwd, env, output)
@@ -64,6 +64,8 @@ class _ForkedPytest:
     POLL_S = 0.02
 
     def __init__(self, args, cwd, env, output):
+        from .worker import facilities
+
         sink = None
         if output == subprocess.DEVNULL:
             sink = os.open(os.devnull, os.O_WRONLY)
@@ -76,7 +78,7 @@ class _ForkedPytest:
         if self.pid == 0:
             code = 70
             try:
-                os.setsid()
+                facilities.new_session()
                 if sink is not None:
                     os.dup2(sink, 1)
                     os.dup2(sink, 2)

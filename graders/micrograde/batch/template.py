@@ -12,7 +12,6 @@ reaches the next; the submission's own code runs, as always, only in the workers
 grading starts fresh and isolated (worker/). What the two say to each other: cli/warm.py.
 """
 import json
-import os
 import subprocess
 import sys
 
@@ -23,7 +22,10 @@ SERVE = "from micrograde.cli.warm import serve; serve()"
 
 
 def available() -> bool:
-    return hasattr(os, "fork") and sys.platform != "darwin"  # macOS: fork after imports is unsafe
+    from ..worker import facilities
+
+    offered = facilities.current()
+    return offered.fork and offered.sessions and sys.platform != "darwin"  # macOS: fork after imports is unsafe
 
 
 class Template:

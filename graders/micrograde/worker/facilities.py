@@ -37,6 +37,8 @@ OTHER_POSIX_RLIMITS = ("CPU", "FSIZE", "NOFILE", "CORE")
 # What a Windows interpreter cannot start without (hash randomisation, sockets, temp files).
 WINDOWS_ENVIRONMENT = ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT")
 ERROR_BROKEN_PIPE = 109
+# Polling a pipe where select() cannot wait on it (wait_readable).
+POLL_FIRST_S, POLL_SOON_S, POLL_SOON_FOR_S, POLL_LATER_S = 0.00005, 0.0005, 0.05, 0.005
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,13 @@ def new_group() -> dict:
 KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # on Windows os.kill with any such signal terminates
 
 
+def new_session() -> None:
+    """In a child just forked by the kit: lead a session (and process group) of its own, so
+    that the parent can stop it and everything it starts together."""
+    if current().sessions:
+        os.setsid()
+
+
 def kill_group(pid: int) -> bool:
     """Kill the process group led by `pid`; False when there was none (or no such facility)."""
     if not current().sessions:
@@ -291,15 +300,18 @@ def wait_readable(fds: list, timeout: float) -> list:
         import select
 
         return select.select(fds, [], [], max(timeout, 0))[0]
-    end = time.monotonic() + timeout
+    started = time.monotonic()
+    end = started + timeout
     pause = 0.0
     while True:
         ready = [fd for fd in fds if _readable_now(fd)]
-        left = end - time.monotonic()
-        if ready or left <= 0:
+        now = time.monotonic()
+        if ready or now >= end:
             return ready
-        time.sleep(min(pause, left))
-        pause = min(pause * 2 or 0.0002, 0.002)
+        time.sleep(min(pause, end - now))
+        # Most answers come within a millisecond: poll often at first, then (a training run,
+        # a hang) rarely enough to cost nothing.
+        pause = min(pause * 2 or POLL_FIRST_S, POLL_SOON_S if now - started < POLL_SOON_FOR_S else POLL_LATER_S)
 
 
 def read_ready(fd: int, limit: int) -> bytes:
