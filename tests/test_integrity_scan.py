@@ -219,9 +219,10 @@ def test_every_static_rule_has_a_hostile_example():
 
 def test_a_finding_names_the_file_and_line(tmp_path):
     (tmp_path / "micrograd").mkdir()
-    (tmp_path / "micrograd" / "nn.py").write_text("import random\n\n\ndef f(o, n):\n    return getattr(o, n)\n")
+    (tmp_path / "micrograd" / "nn.py").write_text("import random\n\n\nclass MLP:\n    def f(self, o, n):\n"
+                                                  "        return getattr(o, n)\n")
     [f] = integrity.scan_submission(tmp_path).findings.to_list()
-    assert (f["rule"], f["file"], f["line"]) == ("computed_attribute", "micrograd/nn.py", 5)
+    assert (f["rule"], f["file"], f["line"]) == ("computed_attribute", "micrograd/nn.py", 6)
 
 
 def test_notebook_code_cells_are_scanned_with_cell_and_line(tmp_path):
@@ -256,7 +257,7 @@ def test_the_scan_reads_the_module_the_worker_imports_after_every_rewrite(tmp_pa
 def test_a_compiled_extension_and_an_oversized_file_are_unscannable(tmp_path):
     (tmp_path / "micrograd").mkdir()
     (tmp_path / "micrograd" / "engine.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
-    (tmp_path / "micrograd" / "big.py").write_text("x = 1\n" * 300_000)
+    (tmp_path / "micrograd" / "big.py").write_text("class MLP:\n    pass\n" + "x = 1\n" * 300_000)
     found = integrity.scan_submission(tmp_path).findings.to_list()
     assert [(f["rule"], f["file"]) for f in found] == [
         ("unscannable", "micrograd/big.py"), ("unscannable", "micrograd/engine.cpython-311-x86_64-linux-gnu.so")]
@@ -313,3 +314,17 @@ def test_the_hostile_corpus_is_flagged_with_exactly_its_rules(case, tmp_path):
                                        (HANDOFF_PICKUP, "ctypes")], ids=["snoop", "handoff_drop", "handoff_pickup"])
 def test_the_batch_attacks_on_classmates_are_flagged_too(code, rule):
     assert rule in _rules(scan.scan_python(code, "micrograd/nn.py"))
+
+
+def test_files_nothing_the_worker_runs_imports_are_no_evidence_but_a_module_shadowing_a_library_is(tmp_path):
+    """The student's own tests, another project's script, an old draft: never imported by the
+    graded code, never run. A `random.py` beside it runs whenever anything imports random."""
+    submission = patched_reference(tmp_path / "s", [])
+    (submission / "tests").mkdir()
+    (submission / "tests" / "test_mine.py").write_text("import pytest\n\ndef test_x():\n    assert True\n")
+    (submission / "data").mkdir()
+    (submission / "data" / "fetch.py").write_text("import urllib.request\nurllib.request.urlopen('http://x')\n")
+    assert integrity.scan_submission(submission).findings.to_list() == []
+    (submission / "random.py").write_text("import ctypes\n")
+    [f] = integrity.scan_submission(submission).findings.to_list()
+    assert (f["rule"], f["file"]) == ("ctypes", "random.py")

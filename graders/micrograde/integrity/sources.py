@@ -9,8 +9,11 @@ is never run, so it is no evidence. Every other Python file is scanned as it is.
 than any micrograd solution is not parsed (parsing is the grading process's time and
 memory): both become findings rather than silent gaps.
 """
+import functools
+import pkgutil
+import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .. import submission as submission_files
 
@@ -51,6 +54,8 @@ def sources(root, layout=None):
         layout = discover(root)
     generated = {origin: (text, extract.lines) for rel, text in layout.generated.items()
                  for origin, extract in [layout.origins[rel]]}
+    running = layout.running_files()
+    roots = {PurePosixPath(p).as_posix() for p in (*layout.paths, ".")}
     total = 0
     for rel_path in submission_files.files(root):
         rel = rel_path.as_posix()
@@ -65,8 +70,10 @@ def sources(root, layout=None):
             source = Source(rel, text, origin=lines)
         elif name.endswith(".ipynb"):
             continue  # no contract name comes from it: the worker never runs it
-        else:
+        elif rel in running or _shadows(rel_path, roots):
             source = Source(rel, (root / rel_path).read_bytes())
+        else:
+            continue  # nothing the worker runs imports it (a test, another project, an old draft)
         size = len(source.text)
         if size > MAX_SOURCE_BYTES:
             yield Unreadable(source.file, f"{size // 1024} KiB of code, too large to scan "
@@ -77,6 +84,26 @@ def sources(root, layout=None):
             yield Unreadable(source.file, f"the scan stopped here: over {MAX_TOTAL_BYTES // 2**20} MiB of code in all")
             return
         yield source
+
+
+def _shadows(rel_path, roots) -> bool:
+    """A file on the worker's path named like a module Python or an installed library provides
+    (`random.py`, `numpy/`): importing that name anywhere runs it, whoever imports it."""
+    parts = PurePosixPath(rel_path.as_posix()).parts
+    for depth in range(len(parts)):
+        folder = "/".join(parts[:depth]) or "."
+        if folder in roots:
+            top = parts[depth].removesuffix(".py").removesuffix(".pyw")
+            if top in sys.stdlib_module_names or top in _installed():
+                return True
+    return False
+
+
+@functools.cache
+def _installed() -> frozenset:
+    """Top-level names importable in this interpreter outside the standard library (the
+    worker's interpreter is this one): read from the path, nothing is imported."""
+    return frozenset(m.name for m in pkgutil.iter_modules())
 
 
 def own_modules(root) -> frozenset:

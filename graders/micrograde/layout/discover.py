@@ -135,6 +135,8 @@ class Layout:
     unreadable: dict = field(default_factory=dict)
     unparsable: list = field(default_factory=list)  # Unparsable: files and cells Python cannot parse
     attributes: dict = field(default_factory=dict)  # contract attribute -> the autograd class's own, by role
+    modules: dict = field(default_factory=dict)     # module name -> [relative paths] the worker may import it from
+    file_imports: dict = field(default_factory=dict)  # relative path -> the modules that file imports
     override: str = ""
 
     def found(self, key: str) -> bool:
@@ -153,6 +155,23 @@ class Layout:
         if self.override:
             section["override"] = self.override
         return section
+
+    def running_files(self) -> set:
+        """The files the worker runs: each module a contract name is imported from, the packages
+        above it, and everything they import from the submission, transitively."""
+        queue = [where["module"] for where in self.imports.values() if "module" in where]
+        seen, done = set(), set()
+        while queue:
+            module = queue.pop()
+            parts = module.split(".")
+            for name in (".".join(parts[:i]) for i in range(1, len(parts) + 1)):
+                if name in done:
+                    continue
+                done.add(name)
+                for path in self.modules.get(name, ()):
+                    seen.add(path)
+                    queue.extend(self.file_imports.get(path, ()))
+        return seen
 
     def label(self, module: str) -> str:
         """A module as the student knows it: a generated module is the notebook or script it was made from."""
@@ -335,6 +354,9 @@ def discover(root, override=None) -> Layout:
     files, layout.skipped_folders = source_files(root)
     layout.searched = files
     sources = _read_sources(root, files, layout)
+    for source in sources:
+        layout.modules.setdefault(source.module, []).append(source.path)
+        layout.file_imports[source.path] = sorted(source.imports)
     members = contract_members()
     network = {n for m in members if m.module == NETWORK_MODULE for n in (m.name, *m.aliases)}
     autograd = None  # the chosen autograd class: the network classes must use this one
