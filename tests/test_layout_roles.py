@@ -307,3 +307,14 @@ def test_the_autograd_class_is_the_one_the_network_builds_and_its_attributes_are
     [line] = [line for line in layout_lines(layout.report()) if "engine.Value" in line]
     assert "autodiff.py:1 " in line and line.endswith(
         "(spelled Node); _backward = back, _op = kind, _prev = kids, data = value, grad = gradient"), line
+
+
+def test_a_notebook_module_has_what_ipython_gives_every_notebook_and_the_kits_prelude_is_no_finding(tmp_path):
+    _notebook(tmp_path / "lab.ipynb", ["def mse_loss(predictions, targets):\n"
+                                       "    return __builtin__.sum((p - t) ** 2 for p, t in zip(predictions, targets))"])
+    layout = discover(tmp_path)
+    namespace = {}
+    exec(compile(layout.generated["_micrograde_nb_lab.py"], "generated", "exec"), namespace)  # our fixture
+    assert namespace["mse_loss"]([1.0, 2.0], [0.0, 0.0]) == 5.0
+    from micrograde import integrity
+    assert integrity.scan_submission(tmp_path, layout).findings.to_list() == []

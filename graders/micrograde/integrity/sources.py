@@ -29,6 +29,10 @@ class Source:
     line_offset: int = 0
     origin: object = None  # for a generated module: {its line: (cell, line)} in the student's file
 
+    def kit_line(self, line) -> bool:
+        """A line the kit wrote into a generated module (cell 0), not copied from the student."""
+        return self.origin is not None and line is not None and self.origin.get(line, (1, 0))[0] == 0
+
     def place(self, line):
         """(file, line) in the student's coordinates for a line of the scanned text."""
         if self.origin is None or line is None:

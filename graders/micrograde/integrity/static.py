@@ -32,6 +32,8 @@ def scan_submission(root, layout=None) -> StaticFacts:
                                    source.file)
             continue
         for found in scan.scan_tree(tree, source.file, own, source.line_offset):
+            if source.kit_line(found.line):
+                continue  # the generated module's own prelude, not the student's code
             file, line = source.place(found.line)
             facts.findings.add_finding(replace(found, file=file, line=line))
         for name, found in stubs.definitions(tree).items():
