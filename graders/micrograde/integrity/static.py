@@ -38,23 +38,7 @@ def scan_submission(root, layout=None) -> StaticFacts:
             facts.findings.add_finding(replace(found, file=file, line=line))
         for name, found in stubs.definitions(tree).items():
             facts.definitions.setdefault(name, []).extend(found)
-    facts.definitions = _as_the_contract_names_them(facts.definitions, layout)
     return facts
-
-
-def _as_the_contract_names_them(definitions: dict, layout) -> dict:
-    """Definitions of the classes the layout resolved under another name (`class value` found by
-    role, the instructor's `Node`) also under the contract's name, so the stub rule sees them."""
-    named = dict(definitions)
-    for key, entry in layout.names.items():
-        contract = key.split(".", 1)[1]
-        own = entry.get("name") if entry.get("found") else None
-        if not own or own == contract:
-            continue
-        for name, found in definitions.items():
-            if name == own or name.startswith(own + "."):
-                named.setdefault(contract + name[len(own):], []).extend(found)
-    return named
 
 
 def static_facts(root, layout=None) -> StaticFacts:
