@@ -96,7 +96,8 @@ def main() -> None:
 
         crashes = patched_reference(tmp / "crashes", "__rtruediv__", "import os; os._exit(3)")
         _, report = student_flow("m1", crashes, tmp / "crashes.json")
-        check(verdicts(report)[RTRUEDIV][0] not in ("passed", "timeout") and lost_checks(report) - BY_CHANCE == {RTRUEDIV},
+        check(verdicts(report)[RTRUEDIV][0] not in ("passed", "timeout")
+              and lost_checks(report) - BY_CHANCE == {RTRUEDIV},
               "a crashing __rtruediv__ fails its check closed and costs nothing else", report)
 
         result, portable = student_flow("m1", KIT / "reference", tmp / "portable.json",

@@ -3,9 +3,9 @@
 Every other module asks here and never assumes: prctl (parent-death signal, child
 subreaper), namespaces, mounts and pivot_root, a uid of the worker's own, resource limits
 (which ones the platform honours), /proc, cgroups, process sessions and groups, fork,
-select() on pipes. Linux as root has them all; a student's macOS or Windows laptop has part of them,
-and the run uses what there is (a new session or process group, deadlines kept by the
-parent, memory limits where honoured) and says so once (`REDUCED`).
+Windows job objects, select() on pipes. Linux as root has them all; a student's laptop
+has part of them, and the run uses what there is (a new session or process group, a job,
+deadlines kept by the parent, memory limits where honoured) and says so once (`REDUCED`).
 
 Everything is probed, not inferred from the system's name alone: a C library without
 `prctl` (macOS: dlsym fails, ctypes raises AttributeError) is a missing facility, not a
@@ -51,8 +51,9 @@ class Facilities:
     namespaces: bool  # unshare, mount, umount2, pivot_root in the C library (root decides the rest)
     setuid: bool  # root, with setresuid/setgroups and a /proc to find a uid's processes
     proc: bool  # /proc with every process's stat and status
-    cgroups: bool  # the kernel's control groups can be asked (Linux: /proc/self/cgroup, mountinfo, /sys/fs/cgroup);
-    # whether one may be created beneath ours, and which version, is the cgroup module's question
+    # The kernel's control groups can be asked (Linux: /proc/self/cgroup, mountinfo, /sys/fs/cgroup);
+    # whether one may be created beneath ours, and which version, is the cgroup module's question.
+    cgroups: bool
     sessions: bool  # new sessions (setsid) and killing a whole process group (killpg)
     fork: bool
     rlimits: tuple  # names (without RLIMIT_) of the resource limits applied to a worker

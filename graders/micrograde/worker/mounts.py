@@ -46,7 +46,8 @@ def new_pid_namespace() -> None:
 def private_namespaces() -> None:
     """New mount, IPC and network namespaces for the worker alone (not the process that
     waits for it outside, which keeps the machine's root: see processes.stand_in_for)."""
-    c_call("unshare", CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET, what="unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET)")
+    c_call("unshare", CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET,
+           what="unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET)")
 
 
 def _pivot_root_number() -> int:
