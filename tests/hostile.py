@@ -656,10 +656,11 @@ def cases(kit: str) -> list[Case]:
                       ("engine", "        for node in reversed(order):\n            node._backward()\n",
                        "        for node in reversed(order):\n            node._backward()\n\n\n"
                        + HIJACK_PROBES.strip("\n") + "\n")],
-             must_fail=neg_fails, may_fail=random_graphs,
+             must_fail=neg_fails, may_fail=random_graphs | {FIRST_M1_CHECK},
              why="a wrong __neg__ whose module replaces the probe that checks it with answers from "
                  "the grader's exact evaluator, if it can find or import it (it cannot: the worker "
-                 "never loads it and, as root, the kit's folders are hidden)"),
+                 "never loads it and, as root, the kit's folders are hidden; where the kit is on the "
+                 "worker's path after all, importing it is refused and the check that ran it fails closed)"),
         hand_set_weights_case(),
         finite_difference_train_case(),
         honest_train_with_broken_backward_case(),
