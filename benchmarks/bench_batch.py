@@ -1,5 +1,6 @@
 """Batch grading throughput: the same class graded with --jobs 2 from a cold example cache
 (micrograde/examples/: every example drawn), with --jobs 2 and --jobs 1 from a warm one,
+with --jobs 2 without the warm templates (batch/template.py: every process a new interpreter),
 then an unchanged re-run (which should only hash submissions and reuse their reports).
 Each time also as a ratio to the unit (the naive engine's 10 SGD steps, bench_latency.py,
 measured before and after in the same run), per submission, beside the floor of one
@@ -47,9 +48,9 @@ def make_class(root: Path, copies: int) -> Path:
     return root
 
 
-def timed(src, out, jobs, milestones):
+def timed(src, out, jobs, milestones, warm=True):
     start = time.perf_counter()
-    result = run_batch(src, out, jobs=jobs, milestones=milestones, progress=False, log=lambda msg: None)
+    result = run_batch(src, out, jobs=jobs, milestones=milestones, progress=False, log=lambda msg: None, warm=warm)
     return time.perf_counter() - start, result
 
 
@@ -67,16 +68,17 @@ def main(argv=None) -> int:
         cold, r_cold = timed(src, tmp / "cold", 2, args.milestone)
         warm2, r2 = timed(src, tmp / "out2", 2, args.milestone)
         warm1, r1 = timed(src, tmp / "out1", 1, args.milestone)
+        fresh2, _ = timed(src, tmp / "fresh", 2, args.milestone, warm=False)
         rerun, r3 = timed(src, tmp / "out2", 2, args.milestone)
         unit = tuple(map(min, unit, naive_unit()))
         the_floor = floor.floors({"one": args.milestone or list(MILESTONES)})["one"]
-        books = {name: (tmp / name / "grades.csv").read_text().splitlines() for name in ("cold", "out2", "out1")}
-        same = books["cold"] == books["out2"] == books["out1"]
+        books = {name: (tmp / name / "grades.csv").read_text().splitlines() for name in ("cold", "out2", "out1", "fresh")}
+        same = books["cold"] == books["out2"] == books["out1"] == books["fresh"]
         print("\n".join(books["out2"]) + "\n")
         if not same:  # grading should be deterministic: show where the runs disagree
-            for a, b, c in zip(*books.values()):
-                if not a == b == c:
-                    print(f"cold jobs 2: {a}\nwarm jobs 2: {b}\nwarm jobs 1: {c}")
+            for a, b, c, d in zip(*books.values()):
+                if not a == b == c == d:
+                    print(f"cold jobs 2: {a}\nwarm jobs 2: {b}\nwarm jobs 1: {c}\nno templates: {d}")
     u = unit[0]
     print(f"unit: the naive engine's 10 SGD steps = {u:.2f} s wall (best of 2, before and after); "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
@@ -87,12 +89,14 @@ def main(argv=None) -> int:
           f"   (goal <= 0.20)")
     print(f"--jobs 1, warm cache:        {warm1:7.2f} s = {warm1 / n:5.2f} s = {warm1 / n / u:.3f} units per submission")
     print(f"--jobs 2 vs --jobs 1:        {warm1 / warm2:7.2f}x")
+    print(f"--jobs 2, warm cache, no templates (every process a new interpreter): {fresh2:7.2f} s = "
+          f"{fresh2 / n / u:.3f} units per submission; the templates save {100 * (1 - warm2 / fresh2):.0f}%")
     print(f"floor of one submission:     {the_floor.wall:7.2f} s = {the_floor.wall / u:.3f} units "
           f"({the_floor.wall / 2 / u:.3f} units with both cores busy); gap (warm --jobs 2 per submission / "
           f"floor over 2 cores) {warm2 / n / (the_floor.wall / 2):.1f}x   [{the_floor.describe()}]")
     print(f"unchanged re-run:            {rerun:7.2f} s = {100 * rerun / warm2:.1f}% of the warm --jobs 2 run "
           f"(target <= 20%); regraded {len(r3.graded)}, reused {len(r3.reused)}")
-    print(f"gradebooks cold == warm, jobs 2 == 1: {same}")
+    print(f"gradebooks cold == warm, jobs 2 == 1, templates or not: {same}")
     return 0 if same and not r3.graded else 1
 
 

@@ -123,6 +123,13 @@ def test_a_changed_kit_never_reads_an_old_entry(cache, monkeypatch):
     assert store.key("x") != old
 
 
+def test_each_parametrization_of_a_check_has_its_own_entry(cache):
+    for variant in ("exp", "log", "exp"):
+        test, _ = property_check()
+        examples.run(test, {}, variant=variant)
+    assert len(_entries(cache)) == 2
+
+
 # Mutants whose bug a random-graph check finds and shrinks (the Hypothesis-dependent
 # feedback), one each from the other milestones, graded with the cache and without.
 SAMPLE = ("pow_backward_missing_k", "div_denominator_gradient_sign", "backward_without_a_visited_set",

@@ -216,7 +216,8 @@ def pytest_pyfunc_call(pyfuncitem):
     if not hasattr(pyfuncitem.obj, "hypothesis"):
         return None
     testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    examples.run(pyfuncitem.obj, testargs, verdicts=(AssertionError, ProbeError, SubmissionError))
+    variant = pyfuncitem.callspec.id if hasattr(pyfuncitem, "callspec") else ""
+    examples.run(pyfuncitem.obj, testargs, verdicts=(AssertionError, ProbeError, SubmissionError), variant=variant)
     return True
 
 

@@ -96,10 +96,11 @@ class LocalPool:
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
               limit_args=(), integrity_policy="report", similarity_threshold=None,
-              scheduler=None, course=None) -> BatchResult:
+              scheduler=None, course=None, warm=True) -> BatchResult:
     """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
     scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786). `course`: a course
-    pack folder (None: the kit's course/ if any, else the default)."""
+    pack folder (None: the kit's course/ if any, else the default). `warm`: grade locally in
+    forks of warm templates (template.py) where the machine can."""
     from .. import course as courses
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -141,7 +142,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         else:
             todo.append(sub)
     problems = sum(1 for r, p in done.values() if p)
-    pool = LocalPool(jobs) if scheduler is None else _dask_pool(scheduler, log)
+    pool = LocalPool(jobs, warm) if scheduler is None else _dask_pool(scheduler, log)
     log(f"{len(subs)} submissions: {len(result.reused)} up to date, {len(todo)} to grade"
         + (f", {problems} cannot be graded" if problems else "")
         + f" (seed {seed}, milestones {' '.join(milestones)}, {pool.description})")

@@ -53,8 +53,9 @@ def _stable(text: str) -> bool:
     return " at 0x" not in text  # an object's address: a different key in every run
 
 
-def entry_name(test) -> str | None:
-    """The cache key of a @given test, or None when its examples cannot be reused."""
+def entry_name(test, variant: str = "") -> str | None:
+    """The cache key of a @given test (`variant`: which of its parametrizations), or None
+    when its examples cannot be reused."""
     handle = getattr(test, "hypothesis", None)
     seed = getattr(test, "_hypothesis_internal_use_seed", None)
     settings = getattr(test, "_hypothesis_internal_use_settings", None)
@@ -68,7 +69,7 @@ def entry_name(test) -> str | None:
         where = str(Path(code.co_filename).resolve().relative_to(KIT_ROOT))
     except ValueError:
         where = code.co_filename
-    parts = [f"{where}::{code.co_name}", repr(seed), repr(settings),
+    parts = [f"{where}::{code.co_name}[{variant}]", repr(seed), repr(settings),
              repr(sorted((name, repr(s)) for name, s in given.items()))]
     return store.key(*parts) if all(map(_stable, parts)) else None
 
@@ -216,14 +217,15 @@ def _draw_again(data: DataObject, example: Example, replay: _ReplayData, last: b
         raise _Diverged
 
 
-def run(test, testargs: dict, verdicts: tuple = (AssertionError,)) -> None:
+def run(test, testargs: dict, verdicts: tuple = (AssertionError,), variant: str = "") -> None:
     """Run the @given `test` with its fixtures `testargs`, from the cache where it can be.
 
     `verdicts`: the exceptions by which the body judges the submission; the first one met
     in the replay is the failure Hypothesis is handed (any other exception, and Hypothesis
-    runs that example itself).
+    runs that example itself). `variant`: which parametrization of the test this is (its id):
+    each has an entry of its own.
     """
-    name = entry_name(test)
+    name = entry_name(test, variant)
     if name is None:
         return test(**testargs)
     entry = store.load(name)
