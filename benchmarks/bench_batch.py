@@ -12,6 +12,7 @@ Targets on a 2-core machine: --jobs 2 <= 0.20 units per submission (warm cache; 
 unchanged re-run <= 20% of the first run."""
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -48,10 +49,20 @@ def make_class(root: Path, copies: int) -> Path:
     return root
 
 
-def timed(src, out, jobs, milestones, warm=True):
-    start = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(src, out, jobs, milestones, warm=True, label=None):
+    """(wall s, result); the CPU time of every process of the batch goes to CPU[label or out's name]."""
+    start, cpu = time.perf_counter(), time.process_time() + children_cpu()
     result = run_batch(src, out, jobs=jobs, milestones=milestones, progress=False, log=lambda msg: None, warm=warm)
+    CPU[label or Path(out).name] = time.process_time() + children_cpu() - cpu
     return time.perf_counter() - start, result
+
+
+CPU = {}
 
 
 def main(argv=None) -> int:
@@ -69,7 +80,7 @@ def main(argv=None) -> int:
         warm2, r2 = timed(src, tmp / "out2", 2, args.milestone)
         warm1, r1 = timed(src, tmp / "out1", 1, args.milestone)
         fresh2, _ = timed(src, tmp / "fresh", 2, args.milestone, warm=False)
-        rerun, r3 = timed(src, tmp / "out2", 2, args.milestone)
+        rerun, r3 = timed(src, tmp / "out2", 2, args.milestone, label="rerun")
         unit = tuple(map(min, unit, naive_unit()))
         the_floor = floor.floors({"one": args.milestone or list(MILESTONES)})["one"]
         books = {name: (tmp / name / "grades.csv").read_text().splitlines() for name in ("cold", "out2", "out1", "fresh")}
@@ -79,19 +90,23 @@ def main(argv=None) -> int:
             for a, b, c, d in zip(*books.values()):
                 if not a == b == c == d:
                     print(f"cold jobs 2: {a}\nwarm jobs 2: {b}\nwarm jobs 1: {c}\nno templates: {d}")
-    u = unit[0]
+    u, uc = unit
     print(f"unit: the naive engine's 10 SGD steps = {u:.2f} s wall (best of 2, before and after); "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"submissions:                 {n} ({args.copies} reference copies + 2 variants), "
           f"milestones {' '.join(r1.milestones)}")
-    print(f"--jobs 2, cold cache:        {cold:7.2f} s = {cold / n:5.2f} s = {cold / n / u:.3f} units per submission")
-    print(f"--jobs 2, warm cache:        {warm2:7.2f} s = {warm2 / n:5.2f} s = {warm2 / n / u:.3f} units per submission"
-          f"   (goal <= 0.20)")
-    print(f"--jobs 1, warm cache:        {warm1:7.2f} s = {warm1 / n:5.2f} s = {warm1 / n / u:.3f} units per submission")
+    print(f"CPU units: CPU time of all the batch's processes per submission / the unit's CPU time ({uc:.2f} s); "
+          "halved: what --jobs 2 takes per submission on an idle 2-core machine if both cores stay busy")
+    for label, wall, name in (("--jobs 2, cold cache:", cold, "cold"), ("--jobs 2, warm cache:", warm2, "out2"),
+                              ("--jobs 1, warm cache:", warm1, "out1"), ("--jobs 2, warm, no templates:", fresh2, "fresh")):
+        print(f"{label:<30}{wall:7.2f} s = {wall / n:5.2f} s = {wall / n / u:.3f} units per submission; "
+              f"CPU {CPU[name] / n / uc:.3f} units, halved {CPU[name] / n / uc / 2:.3f}"
+              + ("   (goal <= 0.20)" if name == "out2" else ""))
     print(f"--jobs 2 vs --jobs 1:        {warm1 / warm2:7.2f}x")
-    print(f"--jobs 2, warm cache, no templates (every process a new interpreter): {fresh2:7.2f} s = "
-          f"{fresh2 / n / u:.3f} units per submission; the templates save {100 * (1 - warm2 / fresh2):.0f}%")
-    print(f"floor of one submission:     {the_floor.wall:7.2f} s = {the_floor.wall / u:.3f} units "
+    print(f"the templates save {100 * (1 - warm2 / fresh2):.0f}% of the wall time, "
+          f"{100 * (1 - CPU['out2'] / CPU['fresh']):.0f}% of the CPU time")
+    print(f"floor of one submission:     {the_floor.wall:7.2f} s = {the_floor.wall / u:.3f} units, "
+          f"CPU {the_floor.cpu / uc:.3f} units "
           f"({the_floor.wall / 2 / u:.3f} units with both cores busy); gap (warm --jobs 2 per submission / "
           f"floor over 2 cores) {warm2 / n / (the_floor.wall / 2):.1f}x   [{the_floor.describe()}]")
     print(f"unchanged re-run:            {rerun:7.2f} s = {100 * rerun / warm2:.1f}% of the warm --jobs 2 run "
