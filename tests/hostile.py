@@ -437,6 +437,93 @@ for _folder in ("/tmp", "/var/tmp", "/dev/shm"):
         pass
 """
 
+# Issue 19. Many processes, each far under the per-process memory limit, together far over
+# it: rlimits multiply with the process count. A sound grader holds one limit for the
+# worker and all its processes (a cgroup, or its watchdog summing PSS) and kills them as
+# one: the check that ran them fails, and nothing outlives it.
+MEMORY_IN_MANY_PROCESSES = """
+import os as _os, time as _time
+_ready, _tell = _os.pipe()
+for _ in range(8):
+    if _os.fork() == 0:
+        try:
+            _block = bytearray(96 * 1024 * 1024)
+            _block[::4096] = b"x" * len(_block[::4096])   # real memory: 8 x 96 MB in all
+            _os.write(_tell, b"!")
+            _time.sleep(60)
+        finally:
+            _os._exit(0)
+_os.close(_tell)
+_held = b""
+while len(_held) < 8:   # until every child holds its share (or is gone): then answer as usual
+    _chunk = _os.read(_ready, 8)
+    if not _chunk:
+        break
+    _held += _chunk
+"""
+
+# Issue 19. A 15 MB frame written straight onto every pipe the worker may write to (its
+# protocol pipe among them), ahead of the real answer. A sound grader refuses an answer
+# larger than any its probe can need from the frame's header, before reading or decoding
+# it: the check fails, the grading process stays small and quick.
+HUGE_ANSWER = """
+import fcntl as _fcntl, os as _os, stat as _stat, struct as _struct
+_body = b'{"ok":[' + b"[]," * (5 * 1024 * 1024) + b'[]]}'
+for _fd in range(3, 64):
+    try:
+        if _stat.S_ISFIFO(_os.fstat(_fd).st_mode) and _fcntl.fcntl(_fd, _fcntl.F_GETFL) & _os.O_WRONLY:
+            _os.write(_fd, _struct.pack(">I", len(_body)) + _body)
+    except OSError:
+        pass
+"""
+
+# Issue 19, degraded mode (root without CAP_SYS_ADMIN: no private /tmp, /proc or IPC).
+# The report of the run in progress holds the seed: a sound grader keeps it (and every
+# file the run writes) readable by itself only while a worker runs.
+READ_THE_REPORT = """
+try:
+    with open("__REPORT__", "rb") as _f:
+        print(f"report read: {len(_f.read())} bytes")
+except OSError as _e:
+    print(f"report refused: {type(_e).__name__}")
+"""
+
+# Issue 19. Code hidden where the layout does not look (tests/, a hidden folder, build/)
+# and imported from there by the graded module. A sound grader selects files once: what
+# the worker may import is what similarity compares, so the hidden copy either never runs
+# or is compared like any other file.
+HIDDEN_COPY_FOLDERS = ("tests", ".hidden", "build")
+
+
+def hidden_copy_files(engine_source: str) -> dict:
+    """Files of a submission whose engine lives in a hidden folder, imported from there."""
+    files = {f"{folder}/impl_{i}.py": engine_source for i, folder in enumerate(HIDDEN_COPY_FOLDERS)}
+    files["micrograd/engine.py"] = "from tests.impl_0 import *  # noqa\n"
+    return files
+
+
+# Issue 19. Names a batch must survive, each one submission's problem and nobody else's:
+# an entry whose name is not UTF-8 (made on another system), and a zip whose UTF-8 flag
+# says its member names are UTF-8 when they are not.
+NON_UTF8_ENTRY = b"caf\xe9-\xff"
+
+
+def lying_zip(path) -> None:
+    """A zip whose one member's name is flagged UTF-8 and is not."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("micrograd/__init__.py", "")
+    data = bytearray(open(path, "rb").read())
+    for signature, flags_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        at = data.find(signature)
+        flags = struct.unpack_from("<H", data, at + flags_at)[0]
+        struct.pack_into("<H", data, at + flags_at, flags | 0x800)  # "names are UTF-8"
+        data[at + name_at] = 0xFF  # ... and this one is not
+    open(path, "wb").write(bytes(data))
+
+
 
 # The check whose probe imports engine.py first: an operation refused at import fails it closed.
 FIRST_M1_CHECK = "test_add_computes_the_sum_and_passes_the_gradient_to_both_operands"
@@ -609,8 +696,9 @@ def cases(kit: str) -> list[Case]:
              must_fail=neg_fails, may_fail=random_graphs,
              why="kill/stop the grader, open its memory, write kit files: all must fail (checked as root); "
                  "opening /proc is refused in the worker, so the check that ran it fails closed"),
+        # conftest.py is a test file: left out of the worker's copy, so it can neither run
+        # nor be imported, and is no finding (layout.sources.selected_files).
         Case("conftest_forces_pass", "m1",
-             flags=frozenset({"kit_import"}),
              patches=[("engine", "out = Value(-self.data, (self,), \"neg\")",
                        "out = Value(self.data, (self,), \"neg\")")],
              files={"conftest.py": FORCE_PASS_CONFTEST, "micrograd/conftest.py": FORCE_PASS_CONFTEST,
@@ -712,6 +800,15 @@ def cases(kit: str) -> list[Case]:
              must_fail=frozenset({"test_repr_shows_data_and_grad"}),
              why="the worker's loop answers from its own copy of the probe table: a rebound table "
                  "(reached through __subclasses__ and __globals__, which Python does not audit) answers nothing"),
+        Case("memory_in_many_processes", "m3",
+             patches=[at_function_start("nn", "def zero_grad(self):", MEMORY_IN_MANY_PROCESSES)],
+             must_fail=frozenset({"test_zero_grad_resets_every_parameter"}),
+             limits={"memory_mb": 512, "probe_timeout_s": 8}, flags=frozenset({"process_spawn", "raw_fd_io"}),
+             why="issue 19: 8 x 96 MB, each under the 512 MB a process may have: one limit for all"),
+        Case("answers_with_a_15_mb_frame", "m1",
+             patches=[at_function_start("engine", "def __neg__(self):", HUGE_ANSWER)],
+             must_fail=neg_fails, may_fail=random_graphs, flags=frozenset({"raw_fd_io"}),
+             why="issue 19: refused from its header; decoded it cost the grader gigabytes"),
         Case("replaces_a_probe", "m1",
              patches=[at_engine_end(REPLACE_A_PROBE)],
              flags=frozenset({"kit_import", "patch_modules"}),

@@ -26,6 +26,7 @@ from micrograde.batch.locate import find_submission_root
 from micrograde.batch.plot import write_summary_png
 from micrograde.batch.summary import stats
 from micrograde.cli import main
+from micrograde.worker.limits import Limits
 
 KIT = Path(__file__).resolve().parents[1]
 REFERENCE = KIT / "reference" / "micrograd"
@@ -226,22 +227,58 @@ def test_gradebook_summary_and_plot(tmp_path):
     assert (tmp_path / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _key(**changed):
+    from micrograde.grading_key import grading_key
+    settings = dict(seed=7, milestones=["m2", "m1"], limits=Limits().to_dict(), integrity_policy="report",
+                    layout_file=None, course="")
+    return grading_key(**{**settings, **changed})
+
+
 def test_cache_reuses_only_a_matching_complete_report(tmp_path):
     from micrograde.report import write_report
     path = tmp_path / "r.json"
     assert cache.reusable_report(path, ("x",)) is None
-    write_report(fake_report(2, 3, sha="cd" * 32, seed=7), path)
-    key = cache.wanted_key("cd" * 32, "0.1.0", 7, ["m2", "m1"])
+    write_report({**fake_report(2, 3, sha="cd" * 32, seed=7), "grading_key": _key()}, path)
+    key = cache.wanted_key("cd" * 32, _key(milestones=["m1", "m2"]))
     assert cache.reusable_report(path, key) is not None
-    assert cache.reusable_report(path, cache.wanted_key("ef" * 32, "0.1.0", 7, ["m1", "m2"])) is None  # changed
-    assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.2.0", 7, ["m1", "m2"])) is None  # new kit
-    assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 8, ["m1", "m2"])) is None  # seed
-    assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 7, ["m1"])) is None        # milestones
-    assert cache.reusable_report(path, cache.wanted_key("cd" * 32, "0.1.0", 7, ["m1", "m2"], "zero")) is None
-    write_report(fake_report(2, 3, status="incomplete"), path)
+    assert cache.reusable_report(path, cache.wanted_key("ef" * 32, _key())) is None  # the submission changed
+    write_report(fake_report(2, 3, sha="cd" * 32, seed=7), path)  # an older kit's report: no key
+    assert cache.reusable_report(path, key) is None
+    write_report({**fake_report(2, 3, status="incomplete"), "grading_key": _key()}, path)
     assert cache.reusable_report(path, key) is None
     path.write_text("{truncated")
     assert cache.reusable_report(path, key) is None
+
+
+def test_every_setting_that_decides_a_grade_changes_the_cache_key(tmp_path):
+    layout = tmp_path / "layout.json"
+    layout.write_text('{"Value": "engine.py:Value"}')
+    other = tmp_path / "other.json"
+    other.write_text('{"Value": "autograd.py:Value"}')
+    keys = [_key(), _key(seed=8), _key(milestones=["m1"]), _key(limits=Limits(memory_mb=400).to_dict()),
+            _key(integrity_policy="zero"), _key(layout_file=layout), _key(layout_file=other), _key(course="ab" * 32)]
+    assert len(set(keys)) == len(keys)
+    # the layout file counts by its content, not its path
+    same = tmp_path / "same.json"
+    same.write_bytes(layout.read_bytes())
+    assert _key(layout_file=same) == _key(layout_file=layout)
+
+
+def test_the_kit_digest_covers_the_specs(tmp_path, monkeypatch):
+    from micrograde import grading_key
+    from micrograde.spec import SPECS_DIR
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS_DIR, specs)
+    monkeypatch.setattr(grading_key, "SPECS_DIR", specs)
+    grading_key.kit_digest.cache_clear()
+    try:
+        before = grading_key.kit_digest()
+        rubric = specs / "rubric.json"
+        rubric.write_text(rubric.read_text().replace('": 1,', '": 2,', 1))
+        grading_key.kit_digest.cache_clear()
+        assert grading_key.kit_digest() != before  # a point moved: every report is stale
+    finally:
+        grading_key.kit_digest.cache_clear()
 
 
 # --- CLI errors ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ HEAP = [bytearray(1 << 20) for _ in range(64)]
 
 
 def _job():
-    return Job(seed=2026, milestones=None, limit_args=(), integrity_policy="report")
+    return Job(seed=2026, milestones=None, integrity_policy="report")
 
 
 def test_a_warm_grading_forks_from_the_template_and_reports_as_a_fresh_one(tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_a_template_that_died_is_started_again_for_the_next_grading(tmp_path):
         dead.kill()
         dead.wait()
         code = child.grade_in_child(corpus.REFERENCE, tmp_path / "r.json", tmp_path / "r.log",
-                                    Job(seed=2026, milestones=["m1"], limit_args=()), warm)
+                                    Job(seed=2026, milestones=["m1"]), warm)
         assert code == 0 and warm.proc is not dead
     finally:
         warm.close()

@@ -67,3 +67,46 @@ def test_nothing_is_reported_degraded_where_the_sandbox_is_allowed(tmp_path):
     result, report = _grade_m1(tmp_path / "r.json", drop_cap_sys_admin=False)
     assert report["score"] == report["max_score"] > 0
     assert DEGRADED not in report.get("note", "") and DEGRADED not in result.stdout
+
+
+@needs_root_and_capsh
+def test_a_degraded_worker_can_neither_read_the_run_in_progress_nor_leave_anything_behind(tmp_path):
+    import tempfile
+    import uuid
+    import zlib
+
+    from corpus import patched_reference
+    from hostile import LEAVE_FILES_BEHIND, READ_THE_REPORT, SHM_LEFT_BEHIND, at_engine_end
+    from micrograde.worker import sweep
+
+    token = f"micrograde-degraded-{uuid.uuid4().hex[:12]}"
+    # a folder any uid may pass through, as an instructor's output folder often is
+    out = tempfile.mkdtemp(prefix="micrograde-degraded-")
+    os.chmod(out, 0o755)
+    report_path = os.path.join(out, "report.json")
+    attack = "\n".join([READ_THE_REPORT.replace("__REPORT__", report_path),
+                        LEAVE_FILES_BEHIND.replace("__DROP__", f"/nowhere/{token}"),
+                        SHM_LEFT_BEHIND.replace("__DROP__", token)])
+    submission = patched_reference(tmp_path / "s", [at_engine_end(attack)])
+    os.chmod(tmp_path, 0o755)
+    try:
+        argv = [sys.executable, "-m", "micrograde", "grade", str(submission), "--milestone", "m1", "--json", report_path]
+        result = _without_cap_sys_admin(argv)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(open(report_path).read())
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    validate_report(report)
+    output = "".join(t.get("output", "") for t in report["tests"])
+    assert "shared-memory segments made: 3" in output, output[:2000]  # the attack ran, and made them
+    assert "report refused" in output and "report read" not in output, output[:2000]
+    assert report["score"] == report["max_score"]
+    left = [os.path.join(folder, name) for folder in sweep.SHARED if os.path.isdir(folder)
+            for name in os.listdir(folder) if token in name]
+    keys = {(zlib.crc32(token.encode()) + i) & 0x7fffffff for i in range(3)}
+    segments = []
+    with open("/proc/sysvipc/shm") as f:
+        next(f)
+        segments = [line for line in f if int(line.split()[0]) in keys]
+    assert left == [] and segments == [], (left, segments)
+    assert "disk_mb" not in report["enforcement"]["not_enforced"]

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from corpus import by_name, grade, patched_reference
+from corpus import CORPUS_ENGINE as REFERENCE_ENGINE, by_name, grade, patched_reference
 from micrograde import grading
+from hostile import (HIDDEN_COPY_FOLDERS, NON_UTF8_ENTRY, hidden_copy_files, lying_zip)
 from hostile import (BROKEN_NEG, FAST_LIMITS, FORK_BURST, HANDOFF_DROP, HANDOFF_PICKUP, KIT_SHADOW, KIT_SHADOW_FILES,
                      PWNED, SNOOP_SECRETS, WORKER_MARKER, at_engine_end, at_function_start, cases)
 from micrograde.errors import SubmissionError
 from micrograde.exprgen import single_op
-from micrograde.options import limit_flags
 from micrograde.submission import check_folder
 from micrograde.worker.client import worker_tag
 from micrograde.probes.names import ENGINE_LOCAL_PROGRAM as LOCAL
@@ -322,9 +322,49 @@ def _batch(src, out, **kwargs):
     from micrograde.batch.runner import run_batch
 
     return run_batch(src, out, jobs=1, milestones=["m1"], progress=False, log=lambda message: None,
-                     limit_args=limit_flags(LIMITS), **kwargs)
+                     limits=LIMITS, **kwargs)
 
 
+def test_a_batch_survives_names_that_are_not_utf8_and_zips_that_lie(tmp_path):
+    """Issue 19: a non-UTF-8 folder name and a zip whose UTF-8 flag lies are each one
+    submission's problem (or none at all); every other submission is graded."""
+    src = tmp_path / "src"
+    patched_reference(src / "bob")
+    shutil.copytree(src / "bob", os.fsdecode(os.fsencode(src) + b"/" + NON_UTF8_ENTRY))
+    (src / "bob" / "micrograd").joinpath(os.fsdecode(b"notes-\xff.txt")).write_bytes(b"a name no module has")
+    lying_zip(src / "liar.zip")
+    result = _batch(src, tmp_path / "out")
+    outcomes = {name: (report, problem) for name, report, problem in result.outcomes}
+    assert set(outcomes) == {"bob", "caf_-", "liar"}, set(outcomes)
+    for name in ("bob", "caf_-"):
+        report, problem = outcomes[name]
+        assert problem is None and report["score"] == report["max_score"] > 0, (name, problem)
+    assert outcomes["liar"][0] is None and outcomes["liar"][1].startswith("bad_zip:")
+    rows = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+    assert "caf\ufffd-\ufffd" in rows  # the entry as handed in, its bytes that are not text shown as such
+
+
+def test_what_the_worker_may_import_is_what_similarity_compares(tmp_path):
+    """Issue 19: one selection of files. A copy of the engine hidden in tests/, a hidden
+    folder and build/ is not in the worker's copy (so it cannot run), and every code file
+    the worker's copy holds is in the similarity document."""
+    from micrograde import submission as submission_files
+    from micrograde.similarity.documents import submission_document
+
+    engine = (REFERENCE_ENGINE).read_text()
+    submission = patched_reference(tmp_path / "s", files=hidden_copy_files(engine))
+    copy = tmp_path / "copy"
+    submission_files.copy(submission, copy)
+    copied = {p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()}
+    assert not any(rel.startswith(HIDDEN_COPY_FOLDERS) for rel in copied), copied
+    document = submission_document(submission).text
+    code = {rel for rel in copied if rel.endswith((".py", ".ipynb"))}
+    assert code and all(f"# ---- {rel}\n" in document for rel in code)
+    # and the hidden engine cannot run: found nowhere the grader looks, absent from the copy
+    from micrograde.errors import MissingName
+    with Sandbox(submission, LIMITS) as sandbox:
+        with pytest.raises(MissingName, match="Value is missing"):
+            sandbox.call("engine.construct", "Value(1.0)", data=1.0)
 
 
 def test_batch_run_from_inside_src_never_imports_a_student_folder(tmp_path, monkeypatch):

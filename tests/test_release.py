@@ -136,6 +136,21 @@ def test_run_autograder_always_leaves_results(tmp_path, bundle):
     assert results["score"] == 0 and "could not grade" in results["output"]
 
 
+def test_a_baked_in_seed_is_a_root_only_file_and_in_no_script(tmp_path):
+    path = tmp_path / "autograder.zip"
+    assert main(["gradescope-bundle", "--out", str(path), "--seed", "918273"]) == 0
+    with zipfile.ZipFile(path) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        assert zf.read("seed") == b"918273\n" and (infos["seed"].external_attr >> 16) & 0o777 == 0o600
+        assert b"918273" not in zf.read("run_autograder") and b"918273" not in zf.read("setup.sh")
+    root, run = gradescope_tree(tmp_path, path)
+    shutil.copytree(REFERENCE, root / "submission" / "micrograd")
+    done = run_autograder(run, root, MICROGRADE_MILESTONES="m1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((root / "results" / "report.json").read_text())["seed"] == 918273
+    assert (root / "source" / "seed").stat().st_mode & 0o077 == 0  # run_autograder made it root's alone
+
+
 def test_bundle_cli_error(tmp_path, capsys):
     assert main(["gradescope-bundle", "--out", str(tmp_path)]) == 2
     assert "is a folder" in _error_line(capsys, "gradescope-bundle")

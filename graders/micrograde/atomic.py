@@ -4,7 +4,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes(path, data: bytes) -> None:
+def write_bytes(path, data: bytes, mode: int = 0o644) -> None:
+    """`mode` 0o600 for a file that no other user may read (a report while its workers run)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -13,7 +14,7 @@ def write_bytes(path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -23,5 +24,5 @@ def write_bytes(path, data: bytes) -> None:
         raise
 
 
-def write_text(path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path, text: str, mode: int = 0o644) -> None:
+    write_bytes(path, text.encode("utf-8"), mode)

@@ -5,6 +5,7 @@ This process is the supervising parent. The grading itself runs in a child proce
 submission, say), or leaves a report that is not its final one, the parent writes a
 fail-closed report: every check present, none scored. Either way a valid report exists.
 """
+import hashlib
 import os
 import shutil
 import signal
@@ -17,16 +18,56 @@ from . import children, integrity, rubric
 from . import course as course_files
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
+from .grading_key import grading_key
 from .options import limit_flags
 from .report import load_report, write_report
 from .layout.discover import discover, load_override
 from .report.build import INTEGRITY_POLICIES, build_report
-from .spec import DEFAULT_SEED, GRADERS, KIT_ROOT
-from .worker import facilities, processes
+from .spec import DEFAULT_SEED, GRADERS
+from .worker import cgroup, facilities, processes, sweep
+from .worker.client import FRESH_UIDS
 from .worker.limits import Limits
 
 # Beyond the run's own limit: time for pytest to start, collect and write the report.
 SUPERVISOR_MARGIN_S = 120
+UNREAD = hashlib.sha256(b"").hexdigest()  # the hash of a report made before the submission was read
+# The grading process's address space beyond its largest worker's: pytest, Hypothesis and
+# the trusted evaluator use a few hundred MB.
+GRADER_MEMORY_MB = 2048
+
+
+def limit_the_grader(limits: Limits) -> None:
+    """The grading process's own address space: whatever a submission sends it, the grader
+    cannot grow without bound (its workers live inside the same ceiling, below their own)."""
+    if "AS" not in facilities.current().rlimits:  # the platform does not hold it (macOS, Windows)
+        return
+    ceiling = (max(GRADER_MEMORY_MB, limits.memory_mb) + GRADER_MEMORY_MB) * 1024 * 1024
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    except (ImportError, AttributeError, ValueError, OSError):  # a platform without RLIMIT_AS: the answer caps still hold
+        pass
+
+
+def _clean_up_after(grader: int, scratch: str) -> None:
+    """What the grading process leaves when it is killed before its own clean-up: its
+    workers' cgroups, and the processes, files and segments of their uids (each worker's
+    scratch folder belongs to its uid)."""
+    cgroup.remove_leftovers(grader)
+    if not facilities.current().setuid:  # no worker had a uid of its own
+        return
+    for folder in Path(scratch).glob("micrograde-run-*/scratch"):
+        try:
+            uid = folder.stat().st_uid
+        except OSError:
+            continue
+        if uid != os.getuid() and uid >= FRESH_UIDS:
+            processes.kill_uid(uid)
+            sweep.remove_owned(uid)
 
 
 def check_milestones(milestones) -> list[str]:
@@ -38,13 +79,22 @@ def check_milestones(milestones) -> list[str]:
 
 
 def fail_closed(submission: Path, report_path: Path, milestones, seed: int, limits: Limits, note: str,
-                started: float, integrity_policy: str = "report", course=None, layout=None) -> dict:
+                started: float, integrity_policy: str = "report", course=None, layout=None, *,
+                read: bool = True, private: bool = False) -> dict:
+    """A report with every check present and none scored. `read`: hash and scan the
+    submission for it (else its hash is that of nothing: the report written before
+    anything of the submission is read); `private`: while workers may still run."""
+    sha256, findings = UNREAD, []
+    if read:
+        try:
+            sha256 = submission_files.sha256(submission)
+            findings = integrity.static_facts(submission, _layout(submission, layout)).findings.to_list()
+        except Exception as e:  # an unreadable submission still ends in its report
+            note = f"{note}; the submission could not be read ({type(e).__name__}: {e})"
     report = build_report(results={}, milestones=milestones, seed=seed, submission_path=str(submission),
-                          sha256=submission_files.sha256(submission), limits=limits.to_dict(),
-                          duration_s=time.monotonic() - started, note=note,
-                          integrity=integrity.static_facts(submission, _layout(submission, layout)).findings.to_list(),
-                          integrity_policy=integrity_policy, course=course)
-    write_report(report, report_path)
+                          sha256=sha256, limits=limits.to_dict(), duration_s=time.monotonic() - started,
+                          note=note, integrity=findings, integrity_policy=integrity_policy, course=course)
+    write_report(report, report_path, private)
     return report
 
 
@@ -90,6 +140,11 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     if course_pack.root is not None:
         layout_args.append(f"--course={course_pack.root}")
     report_path = Path(report_path).resolve()
+    # Fail closed before anything of the submission is read: a name or file that breaks
+    # the reading still leaves this report (readable by us only while workers may run).
+    fail_closed(submission, report_path, milestones, seed, limits, "grading did not start: the grader stopped "
+                "before it could read the submission", started, integrity_policy, course_pack, read=False,
+                private=True)
     # One scratch folder for everything the run leaves (the workers' run folders, Hypothesis's
     # files), removed below even when the grading process was killed before its own clean-up.
     scratch = tempfile.mkdtemp(prefix="micrograde-grading-")
@@ -119,6 +174,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
     finally:
         processes.PROTECTED.discard(proc.pid)
         processes.kill_everything(proc.pid, None, since, alive=proc.returncode is None)
+        _clean_up_after(proc.pid, scratch)
         shutil.rmtree(scratch, ignore_errors=True)
     if code is None:
         proc.wait()
@@ -131,7 +187,9 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
-        if code in (0, 1) and _is_final(report, submission, seed, milestones, integrity_policy, course_pack):
+        key = grading_key(seed=seed, milestones=milestones, limits=limits.to_dict(),
+                          integrity_policy=integrity_policy, layout_file=layout, course=course_pack.sha256)
+        if code in (0, 1) and _is_final(report, submission, key):
             return report
     except ReportError:
         pass

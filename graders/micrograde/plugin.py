@@ -17,6 +17,7 @@ import pytest
 from . import __version__, early_worker, examples, integrity, rubric, seeds, signatures
 from . import submission as submission_files
 from .errors import ProbeError, SubmissionError, UsageError
+from .grading_key import grading_key
 from .layout import discover as discover_layout
 from .layout.render import layout_lines, lost_lines, not_found_name
 from .options import course_from, limits_from
@@ -26,6 +27,7 @@ from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
 from .spec import GRADERS
 from .worker import Sandbox, isolation, worker_kind
+from .worker.client import enforcement, not_enforced_note
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
@@ -79,17 +81,30 @@ class Grading:
         found.extend(integrity.stub_contradictions(self.static.definitions, graded, self.layout.imports))
         return found
 
-    def write(self, note: str = "") -> dict:
-        # The report's note says what a reader must know of the whole run: degraded isolation too.
-        note = "; ".join(filter(None, [note, isolation.available().degraded]))
+    def key(self) -> str:
+        return grading_key(seed=self.seed, milestones=self.milestones, limits=self.limits.to_dict(),
+                           integrity_policy=self.integrity_policy, layout_file=self.config.getoption("layout"),
+                           course=self.course.sha256)
+
+    def enforcement(self) -> dict:
+        """How the workers' limits were held: as the workers of this run found it, or as
+        this machine allows before any started."""
+        held = [s.enforcement for s in self.sandboxes.values()]
+        return held[0] if held else enforcement()
+
+    def write(self, note: str = "", private: bool = False) -> dict:
+        # The report's note says what a reader must know of the whole run: degraded
+        # isolation, and each limit nothing held, too.
+        held = self.enforcement()
+        note = "; ".join(filter(None, [note, isolation.available().degraded, not_enforced_note(held)]))
         report = build_report(
             results=self.results, milestones=self.milestones, seed=self.seed,
             submission_path=str(self.submission), sha256=self.sha256, limits=self.limits.to_dict(),
             duration_s=time.monotonic() - self.started, note=note,
             integrity=self.findings().to_list(), integrity_policy=self.integrity_policy,
-            layout=self.layout.report(), course=self.course,
+            layout=self.layout.report(), course=self.course, grading_key=self.key(), enforcement=held,
         )
-        write_report(report, self.report_path)
+        write_report(report, self.report_path, private)
         self.report = report
         return report
 
@@ -109,6 +124,10 @@ def pytest_configure(config):
     config.option.reportchars = "N"
     try:
         config.stash[GRADING] = Grading(config)
+        # The grading process itself under a ceiling: nothing a submission sends grows it unbounded.
+        from .grading import limit_the_grader
+
+        limit_the_grader(config.stash[GRADING].limits)
     except UsageError as e:  # a bad --submission, --layout, --course or limit: one line, exit status 4
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
@@ -187,7 +206,7 @@ def pytest_collection_modifyitems(session, config, items):
     grading.milestones = sorted(graded)
     if grading.milestones:
         # Fail closed from the start: if this process is killed, this report stays.
-        grading.write(note="grading did not finish: the grading process stopped before the end")
+        grading.write(note="grading did not finish: the grading process stopped before the end", private=True)
 
 
 def _header(config) -> list[str]:
@@ -333,6 +352,7 @@ def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash[GRADING]
     for sandbox in grading.sandboxes.values():
         sandbox.close()
+    early_worker.close(session.config)  # no worker of the run is left when the report becomes readable
     if grading.milestones:
         grading.write()
 

@@ -5,11 +5,7 @@ import shutil
 from pathlib import Path
 
 from .errors import NotASubmission
-
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".hypothesis", ".pytest_cache", ".mypy_cache",
-             ".ruff_cache", "node_modules", ".ipynb_checkpoints", ".venv", "venv", ".tox"}
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_FILES = 2000
+from .layout.sources import selected_files
 
 
 def check_folder(path) -> Path:
@@ -22,34 +18,20 @@ def check_folder(path) -> Path:
 
 
 def files(root) -> list[Path]:
-    """The submission's regular files, relative, sorted; symlinks, caches and venvs left out.
+    """The submission's files that count, relative, sorted: layout.sources.selected_files,
+    the one selection behind the worker's copy, the hash, the scan and similarity.
 
     Symlinks are left out so a submission cannot point the grader at files outside it
     (the reference solution, say).
     """
-    root = Path(root)
-    found = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (here / d).is_symlink()
-                         and not (here / d / "pyvenv.cfg").exists())
-        for name in sorted(names):
-            path = here / name
-            if path.is_symlink() or not path.is_file() or name.endswith((".pyc", ".pyo")):
-                continue
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            found.append(path.relative_to(root))
-            if len(found) >= MAX_FILES:
-                return sorted(found)
-    return sorted(found)
+    return [Path(rel) for rel in selected_files(root)[0]]
 
 
 def sha256(root) -> str:
     digest = hashlib.sha256()
     root = Path(root)
     for rel in files(root):
-        digest.update(rel.as_posix().encode() + b"\0")
+        digest.update(os.fsencode(rel.as_posix()) + b"\0")
         digest.update(hashlib.sha256((root / rel).read_bytes()).digest())
     return digest.hexdigest()
 

@@ -25,7 +25,7 @@ def grade_in_child(folder, report_path, log_path, job, template=None) -> int:
     try:
         secrets = children.secret_arguments(private, [str(Path(folder).resolve()), "--json",
                                                       str(Path(report_path).resolve()), "--seed", str(job.seed)])
-        argv = ["grade", secrets, f"--integrity={job.integrity_policy}", *job.limit_args]
+        argv = ["grade", secrets, f"--integrity={job.integrity_policy}", *job.args()]
         if job.milestones:
             argv += ["--milestone", *job.milestones]
         code = template.grade(argv, private, log_path) if template is not None else None

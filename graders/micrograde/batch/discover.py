@@ -16,6 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import submission as submission_files
 from ..errors import SourceError
 from . import safezip
 from .locate import find_submission_root
@@ -31,6 +32,12 @@ class Submission:
     path: Path | None         # folder to grade; None when `problem` is set
     problem: str | None = None  # why it cannot be graded, e.g. "bad_zip: not a valid zip file"
     source: str = ""          # the entry of SRC as handed in: "ALICE.zip", "Alice"
+
+
+def shown(raw: str) -> str:
+    """An entry's name as text: bytes that are not UTF-8 (a name made on another system)
+    shown as U+FFFD, so the gradebook and the logs can always write it."""
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def safe_name(raw: str) -> str:
@@ -93,21 +100,39 @@ def _entries(folder: Path) -> list:
             and (entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"))]
 
 
+def _readable_copy(folder: Path, target: Path) -> Path:
+    """`folder` copied to `target` (its files that count): a folder whose path is not text
+    (a non-UTF-8 name) cannot be handed to a grading child by name."""
+    if target.exists():
+        shutil.rmtree(target)
+    submission_files.copy(folder, target)
+    return target
+
+
+def _one(entry: Path, name: str, unzip_dir: Path) -> Submission:
+    source = shown(entry.name)
+    if entry.is_dir():
+        root = find_submission_root(entry)
+        if shown(str(root)) != str(root):
+            root = _readable_copy(root, unzip_dir / name)
+        return Submission(name, root, source=source)
+    try:
+        root = safezip.extract(entry, unzip_dir / name)
+    except safezip.ZipProblem as e:
+        return Submission(name, None, f"bad_zip: {e}", source=source)
+    return Submission(name, find_submission_root(root), source=source)
+
+
 def _scan(folder: Path, unzip_dir: Path) -> list:
     entries = _entries(folder)
     names = stable_names(entries)
     subs = []
     for entry in entries:
         name = names[entry]
-        if entry.is_dir():
-            subs.append(Submission(name, find_submission_root(entry), source=entry.name))
-            continue
         try:
-            root = safezip.extract(entry, unzip_dir / name)
-        except safezip.ZipProblem as e:
-            subs.append(Submission(name, None, f"bad_zip: {e}", source=entry.name))
-            continue
-        subs.append(Submission(name, find_submission_root(root), source=entry.name))
+            subs.append(_one(entry, name, unzip_dir))
+        except Exception as e:  # one entry never stops the batch: it gets its own status
+            subs.append(Submission(name, None, f"grader_error: {type(e).__name__}: {e}", source=shown(entry.name)))
     if unzip_dir.exists():
         # Unpacked copies of zips that are no longer in SRC would only waste disk.
         keep = {s.name for s in subs}

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .. import __version__
 from .. import submission as submission_files
 from ..errors import ReportError, SourceError, UsageError
+from ..grading_key import grading_key
+from ..options import limit_flags
 from ..report import load_report
 from ..rubric import MILESTONES
 from ..spec import DEFAULT_SEED
+from ..worker.limits import Limits
 from . import after, cache, child, gradebook, plot, summary, template
 from .discover import discover
 
@@ -35,8 +37,15 @@ class Job:
     """What every grading of one batch shares."""
     seed: int
     milestones: list | None  # None: all milestones, so grade() decides what "all" is
-    limit_args: tuple
+    limits: Limits = Limits()
     integrity_policy: str = "report"
+    layout: str | None = None  # the instructor's layout file, absolute
+    course: str | None = None  # the course pack's folder (None: the default course)
+
+    def args(self) -> list[str]:
+        """The limit, layout and course flags of every `micrograde grade` of the batch."""
+        return [*limit_flags(self.limits), *([f"--layout={self.layout}"] if self.layout else []),
+                *([f"--course={self.course}"] if self.course else [])]
 
 
 class LocalPool:
@@ -73,6 +82,12 @@ class LocalPool:
         return self._slot.template
 
     def _grade_one(self, sub, job: Job, out: Path):
+        try:
+            return self._grade_in_child(sub, job, out)
+        except Exception as e:  # one submission's failure is its own status, never the batch's
+            return None, f"grader_error: {type(e).__name__}: {e}"
+
+    def _grade_in_child(self, sub, job: Job, out: Path):
         report_path = out / "reports" / f"{sub.name}.json"
         log_path = out / "logs" / f"{sub.name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,21 +110,20 @@ class LocalPool:
 
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
-              limit_args=(), integrity_policy="report", similarity_threshold=None,
+              limits=None, layout=None, integrity_policy="report", similarity_threshold=None,
               scheduler=None, course=None, warm=True) -> BatchResult:
     """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
-    scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786). `course`: a course
-    pack folder (None: the kit's course/ if any, else the default). `warm`: grade locally in
-    forks of warm templates (template.py) where the machine can."""
+    scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786). `limits`: the
+    workers' Limits (default: Limits()); `layout`: an instructor's layout file; `course`: a
+    course pack folder (None: the kit's course/ if any, else the default). `warm`: grade
+    locally in forks of warm templates (template.py) where the machine can."""
     from .. import course as courses
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
     course = courses.load(course)
-    if course.root is not None:
-        if scheduler is not None:
-            raise UsageError("--course with --scheduler: a course pack is not shipped to Dask workers yet; "
-                             "grade the course's batch on this machine (--jobs)")
-        limit_args = [*limit_args, f"--course={course.root}"]
+    if course.root is not None and scheduler is not None:
+        raise UsageError("--course with --scheduler: a course pack is not shipped to Dask workers yet; "
+                         "grade the course's batch on this machine (--jobs)")
     out = Path(out)
     seed = DEFAULT_SEED if seed is None else seed
     milestones = [m for m in MILESTONES if m in milestones] if milestones else list(MILESTONES)
@@ -120,9 +134,18 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     src = Path(src)
     if src.is_dir() and out.resolve().is_relative_to(src.resolve()):
         raise SourceError(f"--out {out} is inside SRC {src}: it would be graded as a submission; put it elsewhere")
+    # What the batch writes holds classmates' code, reports and the seed: ours alone, since
+    # a worker without its namespaces runs on this machine's files under a uid of its own.
+    for folder in (out / ".work", out / "reports", out / "logs"):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
     subs = discover(src, out / ".work")
     if not subs:
         raise SourceError(f"no submissions in {src}: expected one subfolder or .zip per student")
+    limits = limits or Limits()
+    layout = str(Path(layout).resolve()) if layout else None
+    settings = grading_key(seed=seed, milestones=milestones, limits=limits.to_dict(),
+                           integrity_policy=integrity_policy, layout_file=layout, course=course.sha256)
     done, todo = {}, []
     for sub in subs:
         if sub.problem:
@@ -130,10 +153,9 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
             continue
         try:
             # the same hash grade() records in the report, so the two can be compared
-            key = cache.wanted_key(submission_files.sha256(sub.path), __version__, seed, milestones,
-                                   integrity_policy, course.sha256)
-        except OSError as e:  # an unreadable file: this submission only
-            done[sub.name] = (None, f"unreadable: {e}")
+            key = cache.wanted_key(submission_files.sha256(sub.path), settings)
+        except Exception as e:  # an unreadable file: this submission only
+            done[sub.name] = (None, f"grader_error: cannot read it ({type(e).__name__}: {e})")
             continue
         report = cache.reusable_report(reports_dir / f"{sub.name}.json", key)
         if report is not None:
@@ -148,7 +170,8 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         + f" (seed {seed}, milestones {' '.join(milestones)}, {pool.description})")
 
     # all milestones graded -> pass None, so grade() decides what "all" is
-    job = Job(seed, None if milestones == list(MILESTONES) else milestones, tuple(limit_args), integrity_policy)
+    job = Job(seed, None if milestones == list(MILESTONES) else milestones, limits, integrity_policy, layout,
+              str(course.root) if course.root is not None else None)
     try:
         results = pool.grade(todo, job, out) if todo else ()
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,

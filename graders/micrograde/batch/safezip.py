@@ -55,6 +55,9 @@ def _extract_into(zip_path, root: Path, max_files, max_file_bytes, max_total_byt
         raise ZipProblem(f"not a valid zip file ({e})") from None
     except OSError as e:
         raise ZipProblem(f"cannot read zip: {e.strerror}") from None
+    except (UnicodeError, ValueError, NotImplementedError, EOFError) as e:
+        # e.g. a zip whose UTF-8 flag says its names are UTF-8 when they are not
+        raise ZipProblem(f"not a usable zip file ({type(e).__name__}: {e})") from None
     total = 0
     with zf:
         infos = zf.infolist()
@@ -77,7 +80,8 @@ def _extract_into(zip_path, root: Path, max_files, max_file_bytes, max_total_byt
                 total += _copy_member(zf, info, target, max_file_bytes, max_total_bytes - total)
             except FileExistsError:
                 raise ZipProblem(f"zip holds {info.filename!r} twice") from None
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError) as e:
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
+                    UnicodeError, ValueError) as e:
                 raise ZipProblem(f"cannot unpack {info.filename!r}: {e}") from None
             except OSError as e:
                 raise ZipProblem(f"cannot unpack {info.filename!r}: {e.strerror or e}") from None

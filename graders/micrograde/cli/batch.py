@@ -6,7 +6,7 @@ from ..report.csv_row import integrity_summary
 from ..rubric import MILESTONES
 from ..errors import UsageError
 from ..options import (LIMITS_GROUP, add_course_option, add_integrity_option, add_layout_option, add_limit_options,
-                       limit_flags, limits_from)
+                       limits_from)
 
 
 def register(subparsers) -> None:
@@ -56,13 +56,11 @@ def run(args) -> int:
     if args.similarity_threshold is not None and not 0 <= args.similarity_threshold <= 1:
         raise UsageError(f"--similarity-threshold must be between 0 and 1, not {args.similarity_threshold}")
     # One layout file for the whole batch: checked once here, passed to every grading.
-    layout_args = []
     if args.layout:
         load_override(args.layout)
-        layout_args = [f"--layout={Path(args.layout).resolve()}"]
-    limit_args = [*limit_flags(limits_from(lambda dest: getattr(args, dest))), *layout_args]
     result = run_batch(args.src, out, jobs=args.jobs, seed=args.seed, milestones=args.milestone,
-                       progress=not args.no_progress, limit_args=limit_args,
+                       progress=not args.no_progress, limits=limits_from(lambda dest: getattr(args, dest)),
+                       layout=args.layout,
                        integrity_policy=args.integrity, similarity_threshold=args.similarity_threshold,
                        scheduler=args.scheduler, course=args.course)
     print(result.summary_text)

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..options import add_course_option, course_from
 
+SEED_FILE = "seed"  # a seed baked in: a root-only file beside run_autograder
 # Fixed timestamp: the same kit gives the same zip, byte for byte.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -28,6 +29,8 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --upgrade pip
 # Editable, so the kit keeps finding its specs/ and graders/ under $SOURCE/kit.
 "$VENV/bin/python" -m pip install -e "$SOURCE/kit"
+# A seed baked into the bundle is root's alone: no worker may read it.
+if [ -f "$SOURCE/seed" ]; then chown root:root "$SOURCE/seed" || true; chmod 600 "$SOURCE/seed"; fi
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -40,6 +43,13 @@ SUBMISSION="${AUTOGRADER_SUBMISSION:-$ROOT/submission}"
 RESULTS="${AUTOGRADER_RESULTS:-$ROOT/results}"
 PY="${MICROGRADE_PYTHON:-$ROOT/venv/bin/python}"
 [ -x "$PY" ] || PY=python3
+# A seed baked in with --seed is a file only root may read, never part of this script:
+# a worker's uid can read this script, and every command line.
+SEED_FILE="$SOURCE/seed"
+if [ -f "$SEED_FILE" ]; then
+    chmod 600 "$SEED_FILE" 2>/dev/null || true
+    if [ -z "${MICROGRADE_SEED:-}" ]; then MICROGRADE_SEED="$(cat "$SEED_FILE")"; export MICROGRADE_SEED; fi
+fi
 # The bundled kit comes first on the path, whatever else is installed.
 export PYTHONPATH="$SOURCE/kit/graders${PYTHONPATH:+:$PYTHONPATH}"
 exec "$PY" -m micrograde.cli.gradescope_bundle "$SUBMISSION" "$RESULTS"
@@ -69,10 +79,9 @@ def build_bundle(out, root=None, seed=None, course=None) -> list:
     from ..spec import KIT_ROOT
 
     root = Path(root or KIT_ROOT)
-    run_script = RUN_AUTOGRADER
+    entries = [("setup.sh", SETUP_SH.encode(), 0o755), ("run_autograder", RUN_AUTOGRADER.encode(), 0o755)]
     if seed is not None:
-        run_script = run_script.replace('exec "$PY"', f'export MICROGRADE_SEED="${{MICROGRADE_SEED:-{int(seed)}}}"\nexec "$PY"')
-    entries = [("setup.sh", SETUP_SH.encode(), 0o755), ("run_autograder", run_script.encode(), 0o755)]
+        entries.append((SEED_FILE, f"{int(seed)}\n".encode(), 0o600))
     entries += [(f"kit/{rel.as_posix()}", source(root, rel).read_bytes(), 0o644) for rel in kit_files(root)]
     if course is not None and course.root is not None:
         from ..course import COURSE_FILE, SHIPPED_DIR, pack_files

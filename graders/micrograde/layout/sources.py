@@ -1,6 +1,11 @@
-"""Which files of a submission are its source: Python modules and notebooks, minus the
-folders that hold somebody else's code (virtualenvs, site-packages), generated files
-(build folders, caches, notebook checkpoints) or tests."""
+"""Which files of a submission count: the one selection that decides what the worker's
+private copy holds (so what can be imported), what is hashed, what the integrity scan reads
+and what similarity compares. A copy hidden where one of them does not look would be
+invisible to it, so there is no other list.
+
+Left out: folders that hold somebody else's code (virtualenvs, site-packages), generated
+files (build folders, caches, notebook checkpoints), hidden folders, tests, symlinks, names
+that are not text (no module can have them), and files too large to be a student's work."""
 import os
 from pathlib import Path
 
@@ -43,31 +48,56 @@ def _is_test_file(name: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py") or name in TEST_FILES
 
 
-def source_files(root) -> tuple[list[str], dict[str, str]]:
-    """(relative POSIX paths of .py and .ipynb files, sorted; {skipped folder: why}).
+CODE = (".py", ".ipynb")
 
-    Test files are left out too: a test defines fakes and imports the real code, and must
-    never be taken for it.
+
+def _decodable(name: str) -> bool:
+    """A name that is text (os.walk hands undecodable bytes back as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def selected_files(root) -> tuple[list[str], dict[str, str]]:
+    """(relative POSIX paths of the files that count, sorted; {skipped folder: why}).
+
+    At most MAX_FILES code files (.py, .ipynb) and MAX_FILES others (data a module may
+    read): a folder of images never pushes the code out. Test files are left out too: a
+    test defines fakes and imports the real code, and must never be taken for it; and
+    what is left out of the copy can never run.
     """
     root = Path(root)
-    found, skipped = [], {}
+    code, other, skipped = [], [], {}
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
         keep = []
         for d in sorted(dirs):
-            why = _skipped_folder(here / d)
+            why = _skipped_folder(here / d) or ("" if _decodable(d) else "name is not text")
             if why:
-                skipped[(here / d).relative_to(root).as_posix()] = why
+                if _decodable(d):
+                    skipped[(here / d).relative_to(root).as_posix()] = why
             else:
                 keep.append(d)
         dirs[:] = keep
         for name in sorted(names):
             path = here / name
-            if not name.endswith((".py", ".ipynb")) or _is_test_file(name) or path.is_symlink():
+            if not _decodable(name) or name.endswith((".pyc", ".pyo")):
                 continue
-            if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            found = code if name.endswith(CODE) else other
+            if found is code and _is_test_file(name):
+                continue
+            if len(found) >= MAX_FILES or path.is_symlink() or not path.is_file():
+                continue
+            if path.stat().st_size > MAX_FILE_BYTES:
                 continue
             found.append(path.relative_to(root).as_posix())
-            if len(found) >= MAX_FILES:
-                return sorted(found), skipped
-    return sorted(found), skipped
+    return sorted(code + other), skipped
+
+
+def source_files(root) -> tuple[list[str], dict[str, str]]:
+    """(relative POSIX paths of the .py and .ipynb files among selected_files, sorted;
+    {skipped folder: why})."""
+    files, skipped = selected_files(root)
+    return [f for f in files if f.endswith(CODE)], skipped

@@ -24,7 +24,8 @@ def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str
 
 def build_report(*, results: dict, milestones, seed: int, submission_path: str, sha256: str,
                  limits: dict, duration_s: float, note: str = "", integrity=(),
-                 integrity_policy: str = "report", layout: dict | None = None, course=None) -> dict:
+                 integrity_policy: str = "report", layout: dict | None = None, course=None,
+                 grading_key: str | None = None, enforcement: dict | None = None) -> dict:
     """`integrity`: finding entries (micrograde.integrity.Findings.to_list()). Under the
     "zero" policy a flagged submission scores 0 on every check; statuses and feedback stay,
     so the instructor still sees what the code did."""
@@ -66,6 +67,10 @@ def build_report(*, results: dict, milestones, seed: int, submission_path: str, 
     }
     if layout is not None:
         report["layout"] = layout
+    if grading_key is not None:
+        report["grading_key"] = grading_key
+    if enforcement is not None:
+        report["enforcement"] = enforcement
     if zeroed:
         note = f"{note}; {ZEROED}" if note else ZEROED
     if note:

@@ -23,9 +23,11 @@ def validate_report(report: dict) -> None:
         raise ReportError(f"report is not valid at {where}: {error.message}")
 
 
-def write_report(report: dict, path) -> None:
+def write_report(report: dict, path, private: bool = False) -> None:
+    """`private`: readable by us only, for a report written while workers run (it holds
+    the seed, and a worker without its namespaces runs on this machine's files)."""
     validate_report(report)
-    atomic.write_text(path, json.dumps(report, indent=2, sort_keys=False) + "\n")
+    atomic.write_text(path, json.dumps(report, indent=2, sort_keys=False) + "\n", 0o600 if private else 0o644)
 
 
 def load_report(path) -> dict:

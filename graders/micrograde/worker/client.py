@@ -16,7 +16,8 @@ from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped
-from . import facilities, isolation, processes
+from . import cgroup, facilities, isolation, processes, sweep
+from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
 from .output import OutputLog
 from .protocol import (REFUSED, SEAL, SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
@@ -30,12 +31,20 @@ STARTUP_TIMEOUT_S = 60.0
 TYPE_NAME_CAP = 200
 OUTPUT_PIPE_BYTES = 1 << 20
 TRACEBACK_LINES = 40
+# The most an answer to any probe can legitimately hold, checked from a frame's header
+# before its body is read: the largest the reference gives is about 2 KB (trained weights,
+# a small graph's dot source); a student's longest repr (64 KiB) or error still fits. A
+# 16 MB answer decoded would cost the grading process gigabytes and a minute.
+ANSWER_BYTES = 256 * 1024
+
+
+FRESH_UIDS = 1_000_000  # the lowest uid a worker gets: far above any account's
 
 
 def _fresh_uid() -> int:
     rng = random.SystemRandom()
     while True:
-        uid = rng.randrange(1_000_000, 2_000_000_000)
+        uid = rng.randrange(FRESH_UIDS, 2_000_000_000)
         if not any(processes.processes_of_uid(uid)):
             return uid
 
@@ -60,6 +69,40 @@ WINDOWS_CRASHES = {
     0xC0000409: "it crashed (a fatal error in the interpreter: very deep recursion?)",
     0xC0000017: "it ran out of memory",
 }
+
+
+# Limits the grader holds itself, whatever the machine (deadlines, output) or that every
+# worker gets as rlimits: never "not enforced".
+HELD_BY_THE_GRADER = ("file_size_mb", "open_files", "output_kb", "probe_timeout_s", "run_timeout_s")
+
+
+def enforcement(available: isolation.Available | None = None, group_made: bool | None = None) -> dict:
+    """How this machine holds a worker's limits (the report's `enforcement`): `mechanism`
+    for memory, processes and CPU time of all its processes together, and the limits
+    nothing holds. `group_made`: whether the worker at hand got its cgroup."""
+    available = available or isolation.available()
+    parents = cgroup.available() if group_made is None or group_made else None
+    if parents is not None:
+        mechanism = parents.mechanism
+    elif facilities.current().proc:
+        mechanism = "watchdog"
+    else:
+        mechanism = "rlimits"
+    not_enforced = []
+    if mechanism == "rlimits":
+        not_enforced += ["memory_mb", "processes", "cpu_seconds"]
+    # Disk: a sized tmpfs in the minimal root; else the watchdog counts the files of the
+    # worker's own uid, everywhere; sharing our uid, its files elsewhere cannot be told apart.
+    if not available.minimal_root and (not available.fresh_uid or mechanism == "rlimits"):
+        not_enforced.append("disk_mb")
+    return {"mechanism": mechanism, "not_enforced": not_enforced}
+
+
+def not_enforced_note(held: dict) -> str:
+    if not held["not_enforced"]:
+        return ""
+    return (f"limits not enforced on this machine: {', '.join(held['not_enforced'])} "
+            f"(limits held by {held['mechanism']})")
 
 
 def describe_exit(code: int, limits: Limits) -> str:
@@ -125,6 +168,10 @@ class Sandbox:
         self.ready = False
         self.restarts = 0
         self.seq = 0
+        self.watchdog = None
+        # One limit for the worker and all its processes: its own cgroup where one can be made.
+        self.group = cgroup.create(self.limits)
+        self.enforcement = enforcement(self.isolation, self.group is not None)
         processes.become_subreaper()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -174,6 +221,15 @@ class Sandbox:
         # Windows: the worker and all it starts in one job (limits, killed with us), before it
         # reads its configuration and so before any submission code runs.
         facilities.contain(self.proc.pid, self.limits)
+        # Linux: in its cgroup, likewise before it has read its configuration.
+        if self.group is not None:
+            try:
+                self.group.add(self.proc.pid)
+            except OSError:
+                self.group.remove()
+                self.group = None
+                self.enforcement = enforcement(self.isolation, False)
+        self._watch(self.proc.pid)
         self.since = processes.start_time(self.proc.pid)
         self.forged = False
         self.reply_key = secrets.token_bytes(32)
@@ -185,6 +241,30 @@ class Sandbox:
             send(self.proc.stdin.fileno(), self._config())
         except BrokenPipeError:
             pass  # it died at once: reading its first frame says so
+
+    def _members(self, leader: int) -> set:
+        """The worker's processes now: its cgroup, its own uid, or (sharing ours) its session."""
+        if self.group is not None:
+            return self.group.pids()
+        if self.uid is not None:
+            return set(processes.processes_of_uid(self.uid)) | {leader}
+        return session_members(leader)
+
+    def _watch(self, leader: int) -> None:
+        group = self.group
+
+        def kill():
+            if group is not None:
+                group.kill()
+            else:
+                kill_all(self._members(leader))
+
+        # Its scratch counts as disk where it is no sized tmpfs of its own.
+        scratch = None if self.isolation.minimal_root else str(self.scratch)
+        uid = self.uid if not self.isolation.minimal_root else None
+        self.watchdog = Watchdog(self.limits, lambda: self._members(leader), kill, group, uid, scratch)
+        if group is not None or facilities.current().proc:  # it sees processes through /proc
+            self.watchdog.start()
 
     def _await_ready(self) -> None:
         try:
@@ -203,7 +283,10 @@ class Sandbox:
     def _kill(self) -> None:
         if self.proc is None:
             return
+        self.watchdog.stop()
         processes.PROTECTED.discard(self.proc.pid)
+        if self.group is not None:
+            self.group.kill()
         processes.kill_everything(self.proc.pid, self.uid, self.since, alive=self.proc.returncode is None)
         try:
             self.proc.wait(timeout=5)
@@ -227,8 +310,21 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             return None
 
+    def _why_it_died(self) -> str:
+        """How the worker ended, in words: a limit of the whole group first."""
+        code = self._exit_status()
+        if self.watchdog is not None and self.watchdog.check():
+            return f"the worker was stopped: {self.watchdog.reason}"
+        return describe_exit(code, self.limits)
+
     def close(self) -> None:
         self._kill()
+        if self.group is not None:
+            self.group.remove()
+            self.group = None
+        if self.uid is not None and not self.isolation.minimal_root:
+            # Without its namespaces its files and segments outlive it: everything its uid owns goes.
+            sweep.remove_owned(self.uid)
         shutil.rmtree(self.rundir, ignore_errors=True)
 
     def __enter__(self):
@@ -257,13 +353,18 @@ class Sandbox:
             self.seq += 1
             send(self.proc.stdin.fileno(), {**Request(probe, args).to_frame(), SEQ: self.seq})
             while True:
-                frame = self.reader.read(deadline)
+                frame = self.reader.read(deadline, ANSWER_BYTES)
                 message = self._message(frame, what)
                 if isinstance(message, Importing):
                     importing = message.module
                 elif isinstance(message, Imported):
                     importing = None
                 else:
+                    # A reply from a worker past its limits (one of its processes killed for
+                    # memory) does not count: the worker is killed as a unit.
+                    if self.watchdog.check():
+                        self._kill()
+                        raise WorkerCrashed(f"{what} crashed: the worker was stopped: {self.watchdog.reason}")
                     self._check_envelope(frame, what)
                     self._refusals(frame, what)
                     return self._result(message, what)
@@ -276,7 +377,7 @@ class Sandbox:
                                    f"within {timeout:g} s") from None
             raise ProbeTimeout(f"{what} did not return within {timeout:g} s") from None
         except (EOFError, BrokenPipeError):
-            status = describe_exit(self._exit_status(), self.limits)
+            status = self._why_it_died()
             self._kill()
             if importing:
                 self.poisoned[importing] = f"importing {self.layout.label(importing)} crashed the worker: {status}"

@@ -71,6 +71,21 @@ def user_process_count(uid: int) -> int:
     return sum(1 for _ in processes_of_uid(uid))
 
 
+def kill_uid(uid: int, rounds: int = 200) -> None:
+    """Kill every process of `uid` (a worker's own), also those it forks while we kill."""
+    for _ in range(rounds):
+        victims = list(processes_of_uid(uid))
+        if not victims:
+            return
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+        time.sleep(0.005)
+
+
 def _proc_pids():
     """Every process on the machine; none where there is no /proc to list them."""
     if not facilities.current().proc:

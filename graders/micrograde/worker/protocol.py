@@ -145,11 +145,14 @@ class FrameReader:
                     raise EOFError
                 self.buffer += chunk
 
-    def read(self, deadline: float):
+    def read(self, deadline: float, max_size: int = MAX_FRAME):
+        """The next frame, decoded. A frame announced larger than `max_size` is refused from
+        its header, before its body is read or decoded (ProtocolError)."""
         self._fill(HEADER.size, deadline)
         (size,) = HEADER.unpack_from(self.buffer)
-        if size > MAX_FRAME:
-            raise ProtocolError(f"frame of {size} bytes")
+        if size > min(max_size, MAX_FRAME):
+            raise ProtocolError(f"an answer of {size} bytes, more than the {min(max_size, MAX_FRAME)} "
+                                "bytes any answer to this request can need")
         self._fill(HEADER.size + size, deadline)
         data = bytes(self.buffer[HEADER.size:HEADER.size + size])
         del self.buffer[:HEADER.size + size]
