@@ -158,12 +158,15 @@ def test_student_facing_exports_honour_visibility(tmp_path):
 
 def test_the_batch_cache_key_changes_with_the_course(tmp_path):
     course = courses.load(pack(tmp_path, SMALL))
-    report = _report(course)
+    from micrograde.grading_key import grading_key
+    settings = dict(seed=2026, milestones=["m1"], limits=LIMITS, integrity_policy="report")
+    report = {**_report(course), "grading_key": grading_key(**settings, course=course.sha256)}
     path = tmp_path / "r.json"
     path.write_text(json.dumps(report))
-    same = cache.wanted_key("ab" * 32, report["kit_version"], 2026, ["m1"], "report", course.sha256)
+    same = cache.wanted_key("ab" * 32, grading_key(**settings, course=course.sha256))
     assert cache.reusable_report(path, same) is not None
-    assert cache.reusable_report(path, cache.wanted_key("ab" * 32, report["kit_version"], 2026, ["m1"])) is None
+    default = cache.wanted_key("ab" * 32, grading_key(**settings, course=courses.DEFAULT.sha256))
+    assert cache.reusable_report(path, default) is None
 
 
 # --- course init / course check ----------------------------------------------------------
