@@ -36,8 +36,6 @@ TRACEBACK_LINES = 40
 # a small graph's dot source); a student's longest repr (64 KiB) or error still fits. A
 # 16 MB answer decoded would cost the grading process gigabytes and a minute.
 ANSWER_BYTES = 256 * 1024
-
-
 FRESH_UIDS = 1_000_000  # the lowest uid a worker gets: far above any account's
 
 
@@ -69,11 +67,6 @@ WINDOWS_CRASHES = {
     0xC0000409: "it crashed (a fatal error in the interpreter: very deep recursion?)",
     0xC0000017: "it ran out of memory",
 }
-
-
-# Limits the grader holds itself, whatever the machine (deadlines, output) or that every
-# worker gets as rlimits: never "not enforced".
-HELD_BY_THE_GRADER = ("file_size_mb", "open_files", "output_kb", "probe_timeout_s", "run_timeout_s")
 
 
 def enforcement(available: isolation.Available | None = None, group_made: bool | None = None) -> dict:
