@@ -110,3 +110,41 @@ def test_a_degraded_worker_can_neither_read_the_run_in_progress_nor_leave_anythi
         segments = [line for line in f if int(line.split()[0]) in keys]
     assert left == [] and segments == [], (left, segments)
     assert "disk_mb" not in report["enforcement"]["not_enforced"]
+
+
+@needs_root_and_capsh
+def test_a_degraded_worker_has_one_disk_limit_for_all_its_files_wherever_they_are(tmp_path):
+    """No sized tmpfs without namespaces: the watchdog counts every file of the worker's
+    uid (its scratch, /tmp, /dev/shm) against disk_mb, and kills it past the limit."""
+    from corpus import patched_reference
+    from hostile import at_function_start
+
+    fill = """
+import os as _os
+for _i in range(12):
+    for _folder in ("/tmp", "/dev/shm", "."):
+        try:
+            with open(_os.path.join(_folder, f"mg-filler-{_os.getpid()}-{_i}"), "wb") as _f:
+                _f.write(b"x" * (4 << 20))   # 4 MB, far under the per-file limit
+        except OSError:
+            pass
+import time as _time
+_time.sleep(5)
+"""
+    submission = patched_reference(tmp_path / "s", [at_function_start("nn", "def zero_grad(self):", fill)])
+    os.chmod(tmp_path, 0o755)
+    code = ("from micrograde.worker import Sandbox; from micrograde.worker.limits import Limits\n"
+            "from micrograde.errors import WorkerCrashed\n"
+            f"with Sandbox({str(submission)!r}, Limits(disk_mb=32, probe_timeout_s=20)) as s:\n"
+            "    try:\n"
+            "        s.call('nn.zero_grad', 'zero_grad', nin=2, nouts=[2, 1], seed=1)\n"
+            "        print('ANSWERED')\n"
+            "    except WorkerCrashed as e:\n"
+            "        print('CRASHED', e)\n"
+            "    print('UID', s.uid)\n")
+    result = _without_cap_sys_admin([sys.executable, "-c", code])
+    assert result.returncode == 0, result.stderr
+    assert "CRASHED" in result.stdout and "disk limit of 32 MB" in result.stdout, result.stdout
+    uid = int(result.stdout.split("UID")[1].split()[0])
+    from micrograde.worker import sweep
+    assert sweep.owned_bytes(uid) == 0  # and nothing of it is left

@@ -94,8 +94,7 @@ def enforcement(available: isolation.Available | None = None, group_made: bool |
 def not_enforced_note(held: dict) -> str:
     if not held["not_enforced"]:
         return ""
-    return (f"limits not enforced on this machine: {', '.join(held['not_enforced'])} "
-            f"(limits held by {held['mechanism']})")
+    return f"limits not enforced on this machine: {', '.join(held['not_enforced'])}"
 
 
 def describe_exit(code: int, limits: Limits) -> str:
