@@ -18,7 +18,6 @@ from . import children, integrity, rubric
 from . import course as course_files
 from . import submission as submission_files
 from .errors import KitError, ReportError, UsageError
-from .grading_key import grading_key
 from .options import limit_flags
 from .report import load_report, write_report
 from .layout.discover import discover, load_override
@@ -107,6 +106,8 @@ def _layout(submission, layout_file):
 
 
 def _is_final(report: dict, submission: Path, seed: int, milestones, integrity_policy: str, course) -> bool:
+    # Not the grading_key: the kit on disk may change while a run goes on (an upgrade, a
+    # teammate's edit); the report is still this run's, and a batch re-run regrades it.
     return (report["status"] == "complete" and report["seed"] == seed
             and report["course"]["sha256"] == course.sha256
             and report["submission"]["sha256"] == submission_files.sha256(submission)
@@ -187,9 +188,7 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
         raise KitError(f"the grader itself failed (pytest exit status {code}); its output above says why")
     try:
         report = load_report(report_path)
-        key = grading_key(seed=seed, milestones=milestones, limits=limits.to_dict(),
-                          integrity_policy=integrity_policy, layout_file=layout, course=course_pack.sha256)
-        if code in (0, 1) and _is_final(report, submission, key):
+        if code in (0, 1) and _is_final(report, submission, seed, milestones, integrity_policy, course_pack):
             return report
     except ReportError:
         pass
