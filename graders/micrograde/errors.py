@@ -168,3 +168,30 @@ class ImportFailed(Exception):
 
 class ProtocolError(Exception):
     """The other side sent something that is not a frame of JSON data."""
+
+
+class Refused(RuntimeError):
+    """Inside the worker: an operation the audit hook (worker/audit.py) does not allow
+    submission code, raised where the submission asked."""
+
+
+# -- inside the grading process: signals, never a check's result ------------------------
+class FixtureProbeError(Exception):
+    """A probe error raised while a shared fixture was set up (the operations of Value, say).
+    An Exception, so pytest keeps it and gives every check that needs the fixture the same
+    status and feedback; a ProbeError (a BaseException) is not kept, and the next check would
+    read only pytest's own bare assertion ('check failed')."""
+
+    def __init__(self, error):
+        super().__init__(error.feedback)
+        self.status, self.feedback = error.status, error.feedback
+
+
+class ReplayDiverged(BaseException):
+    """The example cache (examples/replay.py): the test left the recorded path, Hypothesis
+    grades it alone. A BaseException, so that neither the test's body nor Hypothesis takes
+    it for a failure of the check."""
+
+
+class ReplayStopped(BaseException):
+    """The example cache: the recorded example was ended by Hypothesis at this draw."""

@@ -16,7 +16,7 @@ import pytest
 
 from . import __version__, early_worker, examples, integrity, rubric, seeds, signatures
 from . import submission as submission_files
-from .errors import ProbeError, SubmissionError, UsageError
+from .errors import FixtureProbeError, ProbeError, SubmissionError, UsageError
 from .grading_key import grading_key
 from .layout import discover as discover_layout
 from .layout.render import layout_lines, lost_lines, not_found_name
@@ -277,17 +277,6 @@ def warn(request):
 # result changes between runs of one program (an `=` for `+=` over a set of nodes, hashed by id).
 NOT_REPEATED = ("(the same program gave the right answer when the grader ran it again: your result "
                 "changes from run to run, e.g. it depends on the order in which a set of nodes is walked)")
-
-
-class FixtureProbeError(Exception):
-    """A probe error raised while a shared fixture was set up (the operations of Value, say).
-    An Exception, so pytest keeps it and gives every check that needs the fixture the same
-    status and feedback; a ProbeError (a BaseException) is not kept, and the next check would
-    read only pytest's own bare assertion ('check failed')."""
-
-    def __init__(self, error: ProbeError):
-        super().__init__(error.feedback)
-        self.status, self.feedback = error.status, error.feedback
 
 
 @pytest.hookimpl(tryfirst=True)

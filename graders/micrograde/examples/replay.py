@@ -23,6 +23,7 @@ from hypothesis import Phase
 from hypothesis.errors import StopTest, UnsatisfiedAssumption
 from hypothesis.strategies import DataObject
 
+from ..errors import ReplayDiverged, ReplayStopped
 from ..spec import KIT_ROOT
 from . import store
 
@@ -38,15 +39,6 @@ class Example:
     draws: list = field(default_factory=list)  # (strategy repr, label repr, value)
     ending: str | None = None  # how Hypothesis ended it early: STOP, REJECT or None (ran to the end)
     in_draw: bool = False  # ended by a draw (one past `draws`) rather than by the body
-
-
-class _Diverged(BaseException):
-    """The test left the recorded path: Hypothesis grades it alone. A BaseException, so that
-    neither the test's body nor Hypothesis takes it for a failure of the check."""
-
-
-class _Stopped(BaseException):
-    """The recorded example was ended by Hypothesis at this draw."""
 
 
 def _stable(text: str) -> bool:
@@ -112,9 +104,9 @@ class _ReplayData:
         n = len(self.strategies)
         if n == len(self.example.draws) and self.example.in_draw:
             self.end_strategy = (strategy, label)
-            raise _Stopped
+            raise ReplayStopped
         if n >= len(self.example.draws) or self.example.draws[n][:2] != (repr(strategy), repr(label)):
-            raise _Diverged
+            raise ReplayDiverged
         self.strategies.append((strategy, label))
         return copy.deepcopy(self.example.draws[n][2])
 
@@ -153,7 +145,7 @@ def _record(test, testargs: dict, name: str):
 
 def _replay(test, testargs: dict, entry: list, verdicts: tuple):
     """Call the body on each recorded example: (index, failure or None, replay data) of the
-    first that fails, or None when all pass. Raises _Diverged off the recorded path."""
+    first that fails, or None when all pass. Raises ReplayDiverged off the recorded path."""
     inner = test.hypothesis.inner_test
     replays = []
     for i, example in enumerate(entry):
@@ -163,7 +155,7 @@ def _replay(test, testargs: dict, entry: list, verdicts: tuple):
         ending, in_draw = None, False
         try:
             inner(**testargs, **kwargs)
-        except _Stopped:
+        except ReplayStopped:
             ending, in_draw = example.ending, True
         except UnsatisfiedAssumption:
             ending = REJECT
@@ -172,7 +164,7 @@ def _replay(test, testargs: dict, entry: list, verdicts: tuple):
         except Exception:
             return i, None, replays  # not a verdict of the check: Hypothesis runs this one itself
         if (ending, in_draw) != (example.ending, example.in_draw) or len(data.strategies) != len(example.draws):
-            raise _Diverged
+            raise ReplayDiverged
     return None
 
 
@@ -189,12 +181,12 @@ def _hand_over(test, testargs: dict, entry: list, failed: int, failure, replays:
             return inner(*args, **kwargs)
         example, replay = entry[n], replays[n]
         if args or set(example.kwargs) != set(kwargs) - set(testargs):
-            raise _Diverged
+            raise ReplayDiverged
         for key, recorded in example.kwargs.items():
             if recorded == DATA:
                 _draw_again(kwargs[key], example, replay, last=n == failed)
             elif kwargs[key] != recorded:
-                raise _Diverged
+                raise ReplayDiverged
         if n == failed:
             raise failure
         if example.ending == REJECT and not example.in_draw:
@@ -211,10 +203,10 @@ def _draw_again(data: DataObject, example: Example, replay: _ReplayData, last: b
     """Make on Hypothesis's own data the draws the body made in the replay, checking each value."""
     for (strategy, label), (_, _, value) in zip(replay.strategies, example.draws):
         if data.draw(strategy, label) != value:
-            raise _Diverged
+            raise ReplayDiverged
     if replay.end_strategy is not None and not last:
         data.draw(*replay.end_strategy)  # Hypothesis ends the example here, as when recorded
-        raise _Diverged
+        raise ReplayDiverged
 
 
 def run(test, testargs: dict, verdicts: tuple = (AssertionError,), variant: str = "") -> None:
@@ -236,5 +228,5 @@ def run(test, testargs: dict, verdicts: tuple = (AssertionError,), variant: str 
         if outcome is None:
             return None
         _hand_over(test, testargs, entry, *outcome)
-    except _Diverged:
+    except ReplayDiverged:
         return _record(test, testargs, name)

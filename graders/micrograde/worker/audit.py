@@ -38,6 +38,8 @@ import os
 import sys
 import sysconfig
 
+from ..errors import Refused
+
 READ_EVENT = "micrograde.audit.refusals"
 # Frame-yielding attributes: a frame's f_back chain reaches every caller (CPython audits
 # the first four; the rest are listed in case a later version audits them too).
@@ -77,10 +79,6 @@ HANDS_OUT = [("inspect", "currentframe"), ("inspect", "stack"), ("inspect", "tra
              ("traceback", "walk_tb"), ("traceback", "_walk_tb_with_full_positions"), ("logging", "currentframe")]
 IMPORT_MACHINERY = ("_frozen_importlib", "_frozen_importlib_external", "importlib._bootstrap",
                     "importlib._bootstrap_external")
-
-
-class Refused(RuntimeError):
-    """An operation the grading worker does not allow submission code."""
 
 
 def _code(module: str, qualname: str):
