@@ -707,9 +707,9 @@ def cases(kit: str) -> list[Case]:
              why="the submission's pytest hooks are never loaded: a wrong __neg__ still fails"),
         Case("always_equal_floats", "m1",
              patches=[at_function_start("engine", "def __mul__(self, other):", ALWAYS_EQUAL)],
-             must_fail=frozenset({"test_mul_gradients_are_the_other_operand",
-                                  "test_gradient_accumulates_when_a_value_is_used_twice"}),
-             may_fail=random_graphs),
+             must_fail=frozenset({"test_mul_gradients_are_the_other_operand"}),
+             # One bug, one blame: the accumulation check does not run its x0 * x0 once __mul__ is charged.
+             may_fail=random_graphs | {"test_gradient_accumulates_when_a_value_is_used_twice"}),
         Case("nan_inf_gradients", "m2",
              patches=[("engine", "self.grad += (1.0 - t * t) * out.grad",
                        "self.grad += float('nan') if t > 0 else float('inf')")],

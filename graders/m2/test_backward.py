@@ -1,34 +1,34 @@
 """M2: backward() fills in every gradient of the graph, shared nodes included."""
-import pytest
 from hypothesis import given, strategies as st
 
 from micrograde.expect import expect_close, expect_program, fmt, show
 from micrograde.exprgen import Op, Program, programs, single_op
 from micrograde.probes import names as probes
 from micrograde.trusted.finite_difference import differences, nudged_points
+from micrograde.trusted.programs import gradients
 from micrograde.trusted.tolerances import close_to_finite_difference
 
 # backward() itself is the same whatever the operations, and each operation has its own
-# checks: so the random graphs use only the operations the submission has (a relu-only
-# micrograd, a tanh-only lecture engine), and a missing one costs only its own checks.
+# checks (capabilities.py): so the random graphs use only the operations that passed theirs
+# (a relu-only micrograd, a tanh-only lecture engine, an engine with a wrong __sub__), a
+# number on the left only where the reflected operator works, and a missing or wrong
+# operation costs only its own checks.
 GRAPH_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu", "tanh")
 
 
-@pytest.fixture(scope="module")
-def graph_ops(sandbox):
-    have = sandbox.call(probes.ENGINE_OPERATIONS, "the operations of Value", kinds=list(GRAPH_OPS))
-    return tuple(have) or ("add",)
+def _graph(profile, data):
+    ops = profile.operations(GRAPH_OPS)
+    return data.draw(programs(ops=ops, left_constants=profile.left_constants()), label="program")
 
 
 @given(data=st.data())
-def test_backward_matches_exact_gradients_on_random_graphs(sandbox, graph_ops, data):
-    program = data.draw(programs(ops=graph_ops), label="program")
-    expect_program(sandbox, program, probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() on a random graph")
+def test_backward_matches_exact_gradients_on_random_graphs(sandbox, profile, data):
+    expect_program(sandbox, _graph(profile, data), probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() on a random graph")
 
 
 @given(data=st.data())
-def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, graph_ops, data):
-    program = data.draw(programs(ops=graph_ops), label="program")
+def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, profile, data):
+    program = _graph(profile, data)
     answer = sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward() on a random graph", program=program.to_json())
     shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
     outs = sandbox.call(probes.AUTOGRAD_OUTPUTS, "the forward pass at nudged inputs", programs=shifted)
@@ -52,24 +52,37 @@ SHARED = Program(inputs=(1.5, -0.5), ops=(
 ))
 
 
-def test_backward_accumulates_through_shared_nodes(sandbox):
-    expect_program(sandbox, SHARED, probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() where one node feeds several others")
+def test_backward_accumulates_through_shared_nodes(sandbox, profile):
+    expect_program(sandbox, profile.substitute(SHARED), probe=probes.AUTOGRAD_BACKWARD_PROGRAM,
+                   what="backward() where one node feeds several others")
 
 
-def test_backward_seeds_the_root_gradient_with_one(sandbox):
-    answer = sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward() on x0 * x1", program=single_op("mul", 0, 1).to_json())
-    expect_close(answer["grads"][-1], 1.0, "out.grad after out.backward()")
+def test_backward_seeds_the_root_gradient_with_one(owned):
+    owned()  # backward() on x0 * x1 (or another operator that works): out.grad is 1
 
 
-def test_backward_twice_doubles_the_gradients(sandbox):
-    answer = sandbox.call(probes.AUTOGRAD_DOUBLE_BACKWARD, "c = a * b; c.backward(); c.backward()", a=3.0, b=-2.0)
-    expect_close(answer["a"], -4.0, "a.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
-    expect_close(answer["b"], 6.0, "b.grad after c = a * b (a=3, b=-2) and backward() twice (no zeroing inside backward)")
+SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
-def test_backward_handles_deep_graphs(sandbox, warn):
-    answer = sandbox.call(probes.AUTOGRAD_DEEP_CHAIN, "backward() on a chain of 20,000 multiplications", depth=20_000)
+def test_backward_twice_doubles_the_gradients(sandbox, profile):
+    kind = profile.binary_op()
+    once = gradients(single_op(kind, 0, 1, inputs=(3.0, -2.0)))
+    what = f"c = a {SYMBOL[kind]} b; c.backward(); c.backward()"
+    answer = sandbox.call(probes.AUTOGRAD_DOUBLE_BACKWARD, what, a=3.0, b=-2.0, kind=kind)
+    for name, grad in (("a", once[0]), ("b", once[1])):
+        expect_close(answer[name], 2 * grad, f"{name}.grad after c = a {SYMBOL[kind]} b (a=3, b=-2) and backward() twice "
+                     "(no zeroing inside backward)")
+
+
+def test_backward_handles_deep_graphs(sandbox, profile, warn):
+    kind = profile.binary_op()
+    what = f"backward() on a chain of 20,000 operations y = y {SYMBOL[kind]} {DEEP_CONSTANT[kind]}"
+    answer = sandbox.call(probes.AUTOGRAD_DEEP_CHAIN, what, depth=20_000, kind=kind, constant=DEEP_CONSTANT[kind])
     if answer["recursion_error"]:
         warn("backward() raised RecursionError on a chain of 20,000 nodes: use an iterative topological sort")
         return
-    expect_close(answer["grad"], 1.0, "x.grad at the bottom of a 20,000-node chain of * 1.0")
+    expect_close(answer["grad"], 1.0, f"x.grad at the bottom of a 20,000-node chain of {SYMBOL[kind]} {DEEP_CONSTANT[kind]}")
+
+
+# The constant that leaves y and its gradient as they are, for each operator.
+DEEP_CONSTANT = {"mul": 1.0, "add": 0.0, "sub": 0.0, "div": 1.0}

@@ -121,6 +121,13 @@ class CheckRefused(ProbeError):
     status = "error"
 
 
+class NotGradedSeparately(ProbeError):
+    """The check cannot be built without a capability that fails and is charged in the check
+    that owns it (capabilities.py); the feedback names the capability and that check."""
+
+    status = "error"
+
+
 class SubmissionError(Exception):
     """The submission's code raised an exception: type, message and its own traceback lines."""
 
@@ -151,6 +158,16 @@ class Missing(Exception):
         super().__init__(name)
         self.name = name
         self.detail = detail
+
+
+class Unavailable(BaseException):
+    """Inside the worker: the submission called a method the grader switched off because it
+    hangs (charged once, in the check that owns it). A BaseException, so that a student's
+    `except Exception` does not swallow it."""
+
+    def __init__(self, capability: str):
+        super().__init__(capability)
+        self.capability = capability
 
 
 class ImportHung(Exception):

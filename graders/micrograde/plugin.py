@@ -14,7 +14,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from . import __version__, early_worker, examples, integrity, rubric, seeds, signatures
+from . import __version__, capabilities, early_worker, examples, integrity, rubric, seeds, signatures
 from . import submission as submission_files
 from .errors import FixtureProbeError, ProbeError, SubmissionError, UsageError
 from .grading_key import grading_key
@@ -67,11 +67,25 @@ class Grading:
         self.milestones: list[str] = []
         self.sandboxes: dict[str, Sandbox] = {}  # by worker kind (worker.worker_kind)
         self.sandbox: Sandbox | None = None  # the current check's
+        self.profile: capabilities.Profile | None = None  # established once, by the first check needing it
+        self.disabled: list[tuple[str, str, str]] = []  # (capability, method, pointer): methods that hang
         self.report: dict | None = None
 
     def check_seed(self, name: str) -> int:
         """The seed of this check's examples: keyed by the grading seed, never sent to the worker."""
         return seeds.derived(self.seed, f"check {name}")
+
+    def capability_profile(self, sandbox: Sandbox) -> capabilities.Profile:
+        if self.profile is None:
+            # What the submission prints meanwhile (at import, say) goes with the check that asked first.
+            self.profile = capabilities.establish(sandbox, self.check_seed, self.disable)
+        return self.profile
+
+    def disable(self, capability: str, method: str, pointer: str) -> None:
+        """A method that hangs is switched off in every worker of the run, now and later."""
+        self.disabled.append((capability, method, pointer))
+        for sandbox in self.sandboxes.values():
+            sandbox.disable(capability, method, pointer)
 
     def findings(self) -> integrity.Findings:
         found = integrity.Findings(self.static.findings)
@@ -254,8 +268,22 @@ def sandbox(grading, request) -> Sandbox:
         grading.sandboxes[kind] = (
             early_worker.take(request.config, kind, grading.submission, grading.limits)
             or Sandbox(grading.submission, grading.limits, layout=grading.layout, plotting=kind == "plotting"))
+        for disabled in grading.disabled:
+            grading.sandboxes[kind].disable(*disabled)
     grading.sandbox = grading.sandboxes[kind]
     return grading.sandbox
+
+
+@pytest.fixture(scope="module")
+def profile(grading, sandbox) -> capabilities.Profile:
+    """The submission's capability profile (capabilities.py), established once per run."""
+    return grading.capability_profile(sandbox)
+
+
+@pytest.fixture
+def owned(profile, request):
+    """For a check that owns a capability: its verdict, from the profile's run of its probes."""
+    return lambda: profile.expect_owned(request.node.originalname)
 
 
 @pytest.fixture

@@ -38,13 +38,15 @@ POW_VALUE_EXPONENT = 2.5  # |b| in a ** b with a Value exponent
 PERTURBATION = 1e-4  # relative input nudge at which every rule must still hold
 
 
-def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS):
+def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS, left_constants=BINARY_OPS):
     """Strategy for well-conditioned ``Program`` objects.
 
     ``ops`` restricts the op kinds (any iterable of names from ``KNOWN_OPS``: the default
     assignment's, and a course's extra operations); generated programs, substitutes
     included, use only those kinds. With an extra operation, include "add": the last
-    substitute of an operation with a restricted domain (log, sqrt) is an addition.
+    substitute of an operation with a restricted domain (log, sqrt) is an addition. ``left_constants``: the binary
+    kinds that may have a number on their left (``2 - x`` needs ``__rsub__``); the others
+    always get theirs on the right.
     """
     kinds = tuple(k for k in KNOWN_OPS if k in set(ops))  # canonical, hash-independent order
     unknown = set(ops) - set(KNOWN_OPS)
@@ -54,11 +56,12 @@ def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS):
         raise ValueError("need 1 <= min_inputs <= max_inputs <= 4")
     if not 0 <= min_ops <= max_ops:
         raise ValueError("need 0 <= min_ops <= max_ops")
-    return _programs(min_inputs, max_inputs, min_ops, max_ops, kinds)
+    left = tuple(k for k in BINARY_OPS if k in set(left_constants))
+    return _programs(min_inputs, max_inputs, min_ops, max_ops, kinds, left)
 
 
 @st.composite
-def _programs(draw, min_inputs, max_inputs, min_ops, max_ops, kinds):
+def _programs(draw, min_inputs, max_inputs, min_ops, max_ops, kinds, left=BINARY_OPS):
     n_inputs = draw(_integers(min_inputs, max_inputs))
     inputs = [draw(_INPUT_VALUES) for _ in range(n_inputs)]
     # One tuple of values per node: its value at each checked point.
@@ -66,8 +69,8 @@ def _programs(draw, min_inputs, max_inputs, min_ops, max_ops, kinds):
     vectors = [tuple(p[i] for p in points) for i in range(n_inputs)]
     ops = []
     for _ in range(draw(_integers(min_ops, max_ops))):
-        op = _draw_op(draw, n_inputs, len(vectors), kinds)
-        for candidate in _candidates(op, kinds, len(vectors)):
+        op = _draw_op(draw, n_inputs, len(vectors), kinds, left)
+        for candidate in _candidates(op, kinds, len(vectors), left):
             vector = _checked_vector(candidate, vectors)
             if vector is not None:
                 break
@@ -104,7 +107,7 @@ def _kinds(kinds):
     return st.sampled_from(kinds)
 
 
-def _draw_op(draw, n_inputs, n_nodes, kinds) -> Op:
+def _draw_op(draw, n_inputs, n_nodes, kinds, left=BINARY_OPS) -> Op:
     """Draw one op over nodes 0..n_nodes-1, before any conditioning."""
     kind = draw(_kinds(kinds))
     # First operand: usually the previous node, which chains the program so the output
@@ -126,7 +129,8 @@ def _draw_op(draw, n_inputs, n_nodes, kinds) -> Op:
     if draw(_BOOLEANS):
         return Op(kind, (first, ("n", _draw_other_node(draw, n_inputs, n_nodes))))
     c = ("c", draw(_CONSTANTS))
-    return Op(kind, (c, first) if draw(_BOOLEANS) else (first, c))
+    on_left = draw(_BOOLEANS)  # drawn whatever `left` says, so the draws stay aligned
+    return Op(kind, (c, first) if on_left and kind in left else (first, c))
 
 
 def _draw_other_node(draw, n_inputs, n_nodes) -> int:
@@ -139,7 +143,7 @@ def _draw_other_node(draw, n_inputs, n_nodes) -> int:
     return draw(_integers(0, n_inputs - 1))
 
 
-def _candidates(op: Op, kinds, n_nodes):
+def _candidates(op: Op, kinds, n_nodes, left=BINARY_OPS):
     """The drawn op, then substitutes from most to least similar, all within ``kinds``."""
     yield op
     first = next(a for a in op.args if a[0] == "n")
@@ -158,7 +162,7 @@ def _candidates(op: Op, kinds, n_nodes):
         # Same operands, other arithmetic: a bad a / b becomes a * b, an overflowing
         # a * b becomes a + b, ... (constant stays on its side).
         for k in ("mul", "add", "sub", "div"):
-            if k in kinds and k != op.kind:
+            if k in kinds and k != op.kind and (op.args[0][0] == "n" or k in left):
                 yield Op(k, op.args)
     if op.kind in CATALOGUE:
         # The same operation on another node that is inside its domain, nearest first.

@@ -40,5 +40,8 @@ def build(program_json, Value) -> list:
     for kind, args in program_json["ops"]:
         # ("n", i) becomes the Value of node i; ("c", x) stays the plain number x.
         operands = [nodes[v] if tag == "n" else v for tag, v in args]
-        nodes.append(_APPLY[kind](*operands))
+        result = _APPLY[kind](*operands)
+        if result is None:  # else every later check would say "NoneType has no _prev"
+            raise TypeError(f"the {kind} operation returned None: does the method end with `return out`?")
+        nodes.append(result)
     return nodes

@@ -1,6 +1,6 @@
 """The probes a grader may ask for by name, and how their answers become replies."""
-from ..errors import ImportFailed, ImportHung, KitError, Missing
-from ..worker.protocol import Answer, Failure, KitFault, NameMissing, NotImplementedYet, Raised, Request
+from ..errors import ImportFailed, ImportHung, KitError, Missing, Unavailable
+from ..worker.protocol import Answer, CapabilityOff, Failure, KitFault, NameMissing, NotImplementedYet, Raised, Request
 from .lookup import describe
 from .table import PROBES
 
@@ -22,6 +22,8 @@ def answer(request: Request, probes: dict):
         return Answer(fn(**request.args))
     except Missing as e:
         return NameMissing(e.name, e.detail)
+    except Unavailable as e:
+        return CapabilityOff(e.capability)
     except KitError as e:
         return KitFault(str(e))
     except ImportHung as e:

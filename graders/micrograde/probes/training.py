@@ -3,7 +3,7 @@ import contextlib
 import random
 
 from . import lookup
-from .nn import _make, _scalar, _set_parameters
+from .nn import _make, _scalar, _set_parameters, contract_order
 from . import names
 from .table import probe
 from .values import data_of, grad_of, plain, set_data, set_grad
@@ -88,7 +88,7 @@ def train_exact(nin, nouts, parameters, xs, ys, epochs, lr, seed, grads):
     Value = lookup.name("engine", "Value")
     mlp = _make("MLP", nin, nouts)
     _set_parameters(mlp, parameters)
-    params = list(mlp.parameters())
+    params = contract_order(mlp)
     chosen, calls = iter(grads), []
 
     def graders_backward(self, *args, **kwargs):
@@ -126,7 +126,7 @@ def fit(nin, nouts, start, xs, ys, epochs, lr, seed):
     train = lookup.name("train", "train")
     Value = lookup.name("engine", "Value")
     mlp, answer = _from_start(nin, nouts, start, xs)
-    params = list(mlp.parameters())
+    params = contract_order(mlp)
     own = lookup.method(Value, "backward")
     steps = []
 
@@ -141,22 +141,31 @@ def fit(nin, nouts, start, xs, ys, epochs, lr, seed):
     return {**answer, "parameters": [data_of(p) for p in params], "steps": steps}
 
 
+# How the grader's loop writes each step of its loss, by the operator it may use (the
+# grader picks working ones from the capability profile: a wrong __sub__ is charged in M1).
+_RESIDUAL = {"sub": lambda out, y: out - y, "add": lambda out, y: out + (-y)}
+_SQUARE = {"pow": lambda d: d ** 2, "mul": lambda d: d * d}
+_MEAN = {"mul": lambda total, n: total * (1.0 / n), "div": lambda total, n: total / n}
+
+
 @probe(names.TRAIN_FIT_WITH_GRADER_LOOP)
-def fit_with_grader_loop(nin, nouts, start, xs, ys, epochs, lr, seed):
-    """The submission's MLP, trained by our own loop: no SGD, mse_loss or train() needed."""
+def fit_with_grader_loop(nin, nouts, start, xs, ys, epochs, lr, seed, ops=None):
+    """The submission's MLP, trained by our own loop: no SGD, mse_loss or train() needed.
+    `ops`: {"residual": "sub" or "add", "square": "pow" or "mul", "mean": "mul" or "div"}."""
+    ops = {"residual": "sub", "square": "pow", "mean": "mul", **(ops or {})}
+    residual, square, mean = _RESIDUAL[ops["residual"]], _SQUARE[ops["square"]], _MEAN[ops["mean"]]
     random.seed(seed)
     mlp, answer = _from_start(nin, nouts, start, xs)
-    params = list(mlp.parameters())
-    scale = 1.0 / len(xs)
+    params = contract_order(mlp)
     for _ in range(epochs):
         loss = None
         for x, y in zip(xs, ys):
             out = mlp(x)
             if isinstance(out, (list, tuple)):
                 out = out[0]
-            term = (out - y) ** 2
+            term = square(residual(out, y))
             loss = term if loss is None else loss + term
-        loss = loss * scale
+        loss = mean(loss, len(xs))
         for p in params:
             set_grad(p, 0.0)
         loss.backward()

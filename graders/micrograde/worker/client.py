@@ -14,14 +14,14 @@ from pathlib import Path
 from .. import children, spec
 from .. import submission as submission_files
 from ..layout import discover as discover_layout
-from ..errors import KitError, MissingName, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
+from ..errors import KitError, MissingName, NotGradedSeparately, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped
 from . import cgroup, facilities, isolation, processes, sweep
 from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
 from .output import OutputLog
-from .protocol import (REFUSED, SEAL, SEQ, TAMPERING, Answer, FrameReader, Imported, Importing, KitFault, NameMissing,
-                       NotImplementedYet, Raised, Ready, Request, message_from_frame, seal, send)
+from .protocol import (REFUSED, SEAL, SEQ, TAMPERING, Answer, CapabilityOff, FrameReader, Imported, Importing, KitFault,
+                       NameMissing, NotImplementedYet, Raised, Ready, Request, message_from_frame, seal, send)
 
 KIT_ROOT = str(Path(__file__).resolve().parents[3])
 # A worker's command line holds nothing but this and the tag below: its configuration
@@ -156,6 +156,8 @@ class Sandbox:
         self.output = OutputLog(self.limits.output_kb * 1024)
         self.deadline = time.monotonic() + self.limits.run_timeout_s
         self.poisoned: dict[str, str] = {}
+        # Methods switched off because they hang, each with the pointer its dependants report.
+        self.disabled: dict[str, dict] = {}
         self.proc = None
         self.ready = False
         self.restarts = 0
@@ -177,6 +179,7 @@ class Sandbox:
             "root": str(self.rundir / "root"),
             "kit_root": KIT_ROOT,
             "poisoned": self.poisoned,
+            "disabled": {name: entry["method"] for name, entry in self.disabled.items()},
             "layout": self.layout.worker_config(),
             "plotting": self.plotting,
             "reply_key": self.reply_key.hex(),  # seals the replies of the worker's own loop
@@ -308,6 +311,16 @@ class Sandbox:
         if self.watchdog is not None and self.watchdog.check():
             return f"the worker was stopped: {self.watchdog.reason}"
         return describe_exit(code, self.limits)
+
+    def disable(self, capability: str, method: str, pointer: str) -> None:
+        """Switch off a method that hangs (`method`: "engine.Value.tanh"): from now on a probe
+        that calls it stops at once, and its check says `pointer` instead of waiting out its
+        own timeout. A running worker is restarted to take it."""
+        if capability in self.disabled:
+            return
+        self.disabled[capability] = {"method": method, "pointer": pointer}
+        if self.proc is not None:
+            self._kill()
 
     def close(self) -> None:
         self._kill()
@@ -457,6 +470,8 @@ class Sandbox:
             raise MissingName(f"{what}: not implemented yet ({reply.error.message or 'NotImplementedError'})")
         if isinstance(reply, KitFault):
             raise KitError(reply.message)
+        if isinstance(reply, CapabilityOff) and reply.capability in self.disabled:
+            raise NotGradedSeparately(f"{what}: {self.disabled[reply.capability]['pointer']}")
         if isinstance(reply, Raised):
             # A class name is an identifier: a long one is an attack on the report, not a name.
             raise SubmissionError(cap(reply.error.type, TYPE_NAME_CAP), reply.error.message,

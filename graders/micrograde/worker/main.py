@@ -159,6 +159,7 @@ def run():
         poisoned=config.get("poisoned", {}),
         progress=lambda event: protocol.send(proto_out, event.to_frame()),
         layout=config.get("layout"),
+        disabled=config.get("disabled"),
     )
     # The loop keeps its own table and dispatcher: rebinding registry.PROBES or
     # registry.answer in the module changes nothing it runs.

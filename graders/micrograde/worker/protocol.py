@@ -289,6 +289,16 @@ class Raised:
 
 
 @dataclass(frozen=True)
+class CapabilityOff:
+    """The probe called a method the grader switched off (it hangs: capabilities.py)."""
+
+    capability: str
+
+    def to_frame(self) -> dict:
+        return {"unavailable": self.capability}
+
+
+@dataclass(frozen=True)
 class KitFault:
     """The kit's side failed in the worker: an unknown request, a name outside the contract."""
 
@@ -319,4 +329,6 @@ def message_from_frame(frame):
         return Raised(Failure.from_frame(frame["error"]))
     if "kit_error" in frame:
         return KitFault(str(frame["kit_error"]))
+    if "unavailable" in frame:
+        return CapabilityOff(str(frame["unavailable"]))
     raise ProtocolError("an answer the grader does not understand")
