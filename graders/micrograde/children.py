@@ -39,6 +39,17 @@ def hash_seeded(statement: str, folder) -> dict:
     return {"args": [sys.executable, "-s", "-c", _boot(statement)], "env": env, "cwd": folder}
 
 
+def end_fork(code) -> None:
+    """How a fork of a warm process ends: its output flushed, then `os._exit`, so that no
+    exit handler or buffer it inherited from the template runs or is written twice."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    os._exit(code if isinstance(code, int) else 1)
+
+
 def pytest_command() -> list[str]:
     """`python -m pytest`, isolated; the arguments follow (pytest.main() reads sys.argv)."""
     return python("import pytest; sys.exit(pytest.main())")
@@ -93,12 +104,7 @@ class _ForkedPytest:
 
                 traceback.print_exc()
             finally:
-                for stream in (sys.stdout, sys.stderr):
-                    try:
-                        stream.flush()
-                    except BaseException:
-                        pass
-                os._exit(code)
+                end_fork(code)
         if output == subprocess.DEVNULL:
             os.close(sink)
 

@@ -63,9 +63,4 @@ def _grading(request) -> None:
 
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
-        os._exit(code if isinstance(code, int) else 1)
+        children.end_fork(code)

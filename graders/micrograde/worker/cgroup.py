@@ -16,10 +16,11 @@ a unit (v2 does this itself with memory.oom.group).
 import errno
 import functools
 import os
-import signal
 import time
 import uuid
 from dataclasses import dataclass
+
+from .processes import kill_all
 
 PREFIX = "micrograde-"
 V1_CONTROLLERS = ("memory", "pids", "cpuacct")
@@ -169,16 +170,7 @@ class Group:
                 _write(self._file("", "cgroup.kill"), 1)
             except OSError:
                 pass
-        for _ in range(200):
-            victims = self.pids()
-            if not victims:
-                return
-            for pid in victims:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.005)
+        kill_all(self.pids, reap=False)
 
     def oom_kills(self) -> int:
         """How many processes of the group the kernel killed for its memory limit, so far."""

@@ -71,19 +71,26 @@ def user_process_count(uid: int) -> int:
     return sum(1 for _ in processes_of_uid(uid))
 
 
-def kill_uid(uid: int, rounds: int = 200) -> None:
-    """Kill every process of `uid` (a worker's own), also those it forks while we kill."""
+def kill_all(victims, rounds: int = 200, reap: bool = True) -> None:
+    """SIGKILL every pid `victims()` lists, again until it lists none: a process may fork
+    while we kill. `reap=False` leaves our own children's exit status to their Popen."""
     for _ in range(rounds):
-        victims = list(processes_of_uid(uid))
-        if not victims:
+        found = list(victims())
+        if not found:
             return
-        for pid in victims:
+        for pid in found:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            _reap(pid)
+            if reap:
+                _reap(pid)
         time.sleep(0.005)
+
+
+def kill_uid(uid: int, rounds: int = 200) -> None:
+    """Kill every process of `uid` (a worker's own), also those it forks while we kill."""
+    kill_all(lambda: processes_of_uid(uid), rounds)
 
 
 def _proc_pids():
