@@ -61,10 +61,16 @@ def test_same_submission_and_seed_give_the_same_report_check_for_check(tmp_path)
     assert check_results(first) == check_results(second)
 
 
+# A backward() whose topological sort revisits shared nodes: only random graphs with a node
+# used twice show it (an `=` for `+=` in an operator is its own check's now, capabilities.py).
+NO_VISITED_SET = [("engine", "if node in visited:\n", "if False:\n"),
+                  ("engine", "if child not in visited:\n", "if True:\n")]
+
+
 def test_a_failing_property_shows_the_smallest_program(tmp_path):
-    buggy = patched_reference(tmp_path / "buggy", [ASSIGN_NOT_ACCUMULATE])
-    report = grade(buggy, tmp_path / "r.json", milestones=["m1"])
-    feedback = by_name(report)["test_random_arithmetic_graphs_have_exact_local_gradients"]["feedback"]
+    buggy = patched_reference(tmp_path / "buggy", NO_VISITED_SET)
+    report = grade(buggy, tmp_path / "r.json", milestones=["m2"])
+    feedback = by_name(report)["test_backward_matches_exact_gradients_on_random_graphs"]["feedback"]
     assert "x0 = Value(" in feedback and "out = " in feedback
     program_lines = [line for line in feedback.splitlines() if line.startswith("n")]
     assert 1 <= len(program_lines) <= 2, feedback

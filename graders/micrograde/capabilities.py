@@ -251,8 +251,9 @@ class Profile:
         import, its class is not there), that very failure, as every other check says it."""
         error = self.errors.get(capability)
         method = CAPABILITIES[capability].subject.rpartition(".")[2]
-        if isinstance(error, SubmissionError) and "while importing" in error.message:
-            return error
+        if isinstance(error, SubmissionError) and ("while importing" in error.message
+                                                   or error.type_name in ("SyntaxError", "IndentationError", "TabError")):
+            return error  # its code never ran: the module does not import, or does not parse
         if isinstance(error, MissingName) and method not in error.message:
             return error
         return NotGradedSeparately(self.pointer(capability))

@@ -78,7 +78,9 @@ class Grading:
     def capability_profile(self, sandbox: Sandbox) -> capabilities.Profile:
         if self.profile is None:
             # What the submission prints meanwhile (at import, say) goes with the check that asked first.
-            self.profile = capabilities.establish(sandbox, self.check_seed, self.disable)
+            # The profile's seeds reach the submission (its Neuron's weights): the check's own, never
+            # one keyed by the grading seed (seeds.py).
+            self.profile = capabilities.establish(sandbox, seeds.student_seed, self.disable)
         return self.profile
 
     def disable(self, capability: str, method: str, pointer: str) -> None:
