@@ -90,9 +90,11 @@ def test_another_seed_or_another_draw_is_another_entry(cache):
     run(property_check(seed=8))
     assert len(_entries(cache)) == 2
     # The same test drawing one more value in its body leaves the recorded path: Hypothesis
-    # grades it alone, and its own examples replace the entry.
+    # grades it alone, and the entry is kept as the first run left it (not rewritten).
+    stamps = {p: p.stat().st_mtime_ns for p in _entries(cache)}
     alone = run(property_check(seed=8, draw_more=True))
     assert alone[1] == "passed" and run(property_check(seed=8, draw_more=True)) == alone
+    assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == stamps
 
 
 def test_a_damaged_entry_is_ignored_and_rebuilt(cache):
