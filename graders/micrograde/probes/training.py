@@ -115,6 +115,10 @@ def _from_start(nin, nouts, start, xs):
 
 
 MAX_RECORDED_STEPS = 2_000
+# The recorded steps' numbers (data and grads) stay within this many, so that the answer fits
+# the worker's answer cap (client.ANSWER_BYTES, 256 KiB; a float is at most ~25 bytes of JSON):
+# XOR's 400 epochs x 17 parameters x 2 would not.
+MAX_RECORDED_FLOATS = 6_000
 
 
 @probe(names.TRAIN_FIT)
@@ -128,17 +132,23 @@ def fit(nin, nouts, start, xs, ys, epochs, lr, seed):
     mlp, answer = _from_start(nin, nouts, start, xs)
     params = contract_order(mlp)
     own = lookup.method(Value, "backward")
-    steps = []
+    steps, after = [], []
+    most = max(1, min(MAX_RECORDED_STEPS, MAX_RECORDED_FLOATS // max(1, 2 * len(params))))
 
     def watched_backward(self, *args, **kwargs):
         result = own(self, *args, **kwargs)
-        if len(steps) < MAX_RECORDED_STEPS:
+        if len(steps) < most:
             steps.append({"data": [data_of(p) for p in params], "grads": [grad_of(p) for p in params]})
+        elif not after:  # the data the last recorded step left (backward() does not move it)
+            after.append([data_of(p) for p in params])
         return result
 
     with _backward_replaced(Value, watched_backward):
         train(mlp, xs, ys, epochs=epochs, lr=lr)
-    return {**answer, "parameters": [data_of(p) for p in params], "steps": steps}
+    parameters = [data_of(p) for p in params]
+    # "after_steps": the parameters right after the last recorded step (the final ones when
+    # every step was recorded).
+    return {**answer, "parameters": parameters, "steps": steps, "after_steps": after[0] if after else parameters}
 
 
 # How the grader's loop writes each step of its loss, by the operator it may use (the

@@ -32,8 +32,8 @@ TYPE_NAME_CAP = 200
 OUTPUT_PIPE_BYTES = 1 << 20
 TRACEBACK_LINES = 40
 # The most an answer to any probe can legitimately hold, checked from a frame's header
-# before its body is read: the largest the reference gives is about 2 KB (trained weights,
-# a small graph's dot source); a student's longest repr (64 KiB) or error still fits. A
+# before its body is read: the largest the reference gives is train()'s recorded steps
+# (probes/training.py keeps them under MAX_RECORDED_FLOATS, about 150 KB); a student's longest repr (64 KiB) or error still fits. A
 # 16 MB answer decoded would cost the grading process gigabytes and a minute.
 ANSWER_BYTES = 256 * 1024
 FRESH_UIDS = 1_000_000  # the lowest uid a worker gets: far above any account's
