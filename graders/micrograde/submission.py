@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 from .errors import NotASubmission
-from .layout.sources import selected_files
 
 
 def check_folder(path) -> Path:
@@ -24,6 +23,10 @@ def files(root) -> list[Path]:
     Symlinks are left out so a submission cannot point the grader at files outside it
     (the reference solution, say).
     """
+    # Imported here: importing the layout package reads the kit's specs, and a Dask worker
+    # imports this module (batch.distributed) before its kit version is checked.
+    from .layout.sources import selected_files
+
     return [Path(rel) for rel in selected_files(root)[0]]
 
 

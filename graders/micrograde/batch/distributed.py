@@ -75,8 +75,12 @@ class DaskPool:
 
     # -- connecting and checking the workers --
 
-    def _connect(self):
+    def connect(self):
+        """Connect and check the workers (once): before the batch writes anything."""
         from distributed import Client
+
+        if self.client is not None:
+            return
 
         self._check_reachable()
         try:
@@ -129,7 +133,7 @@ class DaskPool:
     # -- grading --
 
     def grade(self, todo, job, out: Path):
-        self._connect()  # now, before the progress bar: the cluster's report comes first
+        self.connect()  # done already by run_batch, before anything was written
         return self._results(todo, job, out)
 
     def _results(self, todo, job, out: Path):

@@ -128,12 +128,31 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     seed = DEFAULT_SEED if seed is None else seed
     milestones = [m for m in MILESTONES if m in milestones] if milestones else list(MILESTONES)
     jobs = jobs or os.cpu_count() or 1
-    reports_dir = out / "reports"
+    limits = limits or Limits()
+    layout = str(Path(layout).resolve()) if layout else None
     result = BatchResult(out=out, milestones=milestones)
 
     src = Path(src)
     if src.is_dir() and out.resolve().is_relative_to(src.resolve()):
         raise SourceError(f"--out {out} is inside SRC {src}: it would be graded as a submission; put it elsewhere")
+    # The pool first: a missing Dask or a cluster with no usable worker is said before
+    # anything is written to OUT.
+    pool = LocalPool(jobs, warm) if scheduler is None else _dask_pool(scheduler, log)
+    try:
+        subs, done, todo, settings_line = _plan(pool, result, src, out, seed, milestones, limits, layout,
+                                                integrity_policy, course)
+    except BaseException:
+        pool.close(interrupted=True)
+        raise
+    log(settings_line)
+    return _grade(pool, result, subs, done, todo, out, seed, milestones, limits, layout, integrity_policy,
+                  similarity_threshold, course, log, progress)
+
+
+def _plan(pool, result, src, out, seed, milestones, limits, layout, integrity_policy, course):
+    """Make OUT's folders, discover SRC and split it into done (reused or ungradable) and
+    todo; with the line that says so."""
+    reports_dir = out / "reports"
     # What the batch writes holds classmates' code, reports and the seed: ours alone, since
     # a worker without its namespaces runs on this machine's files under a uid of its own.
     for folder in (out / ".work", out / "reports", out / "logs"):
@@ -142,8 +161,6 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
     subs = discover(src, out / ".work")
     if not subs:
         raise SourceError(f"no submissions in {src}: expected one subfolder or .zip per student")
-    limits = limits or Limits()
-    layout = str(Path(layout).resolve()) if layout else None
     settings = grading_key(seed=seed, milestones=milestones, limits=limits.to_dict(),
                            integrity_policy=integrity_policy, layout_file=layout, course=course.sha256)
     done, todo = {}, []
@@ -164,11 +181,14 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         else:
             todo.append(sub)
     problems = sum(1 for r, p in done.values() if p)
-    pool = LocalPool(jobs, warm) if scheduler is None else _dask_pool(scheduler, log)
-    log(f"{len(subs)} submissions: {len(result.reused)} up to date, {len(todo)} to grade"
-        + (f", {problems} cannot be graded" if problems else "")
-        + f" (seed {seed}, milestones {' '.join(milestones)}, {pool.description})")
+    line = (f"{len(subs)} submissions: {len(result.reused)} up to date, {len(todo)} to grade"
+            + (f", {problems} cannot be graded" if problems else "")
+            + f" (seed {seed}, milestones {' '.join(milestones)}, {pool.description})")
+    return subs, done, todo, line
 
+
+def _grade(pool, result, subs, done, todo, out, seed, milestones, limits, layout, integrity_policy,
+           similarity_threshold, course, log, progress):
     # all milestones graded -> pass None, so grade() decides what "all" is
     job = Job(seed, None if milestones == list(MILESTONES) else milestones, limits, integrity_policy, layout,
               str(course.root) if course.root is not None else None)
@@ -196,7 +216,9 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
 def _dask_pool(address: str, log):
     # Imported only for --scheduler: a local batch never needs (or loads) Dask.
     from .distributed import DaskPool
-    return DaskPool(address, log)
+    pool = DaskPool(address, log)
+    pool.connect()
+    return pool
 
 
 def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print, course=None):
