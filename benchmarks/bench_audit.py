@@ -1,7 +1,7 @@
 """What the worker's audit hook (worker/audit.py) costs submission code: a same-run ratio.
 
 Times, in child interpreters taking turns, the reference's train() on the M4 task (MLP(2,
-[6, 1]), 24 points, 150 epochs: the heaviest probe) and the import of numpy and matplotlib
+[6, 1]) on the seed's points for its epochs: the heaviest probe) and the import of numpy and matplotlib
 (the heaviest imports a submission makes), each with and without the hook installed the
 way the worker installs it. Prints the best of N rounds of each and the ratio hook/none.
 
@@ -30,10 +30,10 @@ if what == "train":
     from micrograd.train import train
     import json
     task = json.loads(sys.argv[5])
-    model = MLP(2, [6, 1])
+    model = MLP(task["nin"], task["nouts"])
     for p, v in zip(model.parameters(), task["start"]):
         p.data = v
-    train(model, task["xs"], task["ys"], epochs=150, lr=0.25)
+    train(model, task["xs"], task["ys"], epochs=task["epochs"], lr=task["lr"])
 else:
     import numpy, matplotlib.pyplot
 print(time.perf_counter() - start)
@@ -55,7 +55,8 @@ def main():
     from micrograde import spec, training_task
 
     task = training_task.regression_task(spec.DEFAULT_SEED)
-    task_json = json.dumps({"start": task.start, "xs": task.xs, "ys": task.ys})
+    task_json = json.dumps({"start": task.start, "xs": task.xs, "ys": task.ys, "nin": task.nin,
+                            "nouts": list(task.nouts), "epochs": task.epochs, "lr": task.lr})
     with tempfile.TemporaryDirectory() as scratch:
         for what in ("train", "import"):
             best = {"none": float("inf"), "hook": float("inf")}

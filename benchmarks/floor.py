@@ -33,16 +33,16 @@ from micrograde.worker.protocol import Request
 layout = discover(__import__("pathlib").Path({reference!r})).worker_config()
 sys.path.insert(0, {reference!r})
 configure(submission={reference!r}, poisoned={{}}, progress=lambda event: None, layout=layout)
-registry.load_probes()
+probes = registry.load_probes()
 requests = [Request(probe, args) for probe, args in json.load(open({log!r}))]
 for request in requests:  # untimed: imports, first use
-    registry.answer(request)
+    registry.answer(request, probes)
 gc.collect(); gc.freeze(); gc.set_threshold(*PROBE_GC_THRESHOLDS)
 best, cpu = float("inf"), float("inf")
 for _ in range({rounds}):
     start, start_cpu = time.perf_counter(), time.process_time()
     for request in requests:
-        registry.answer(request)
+        registry.answer(request, probes)
     best, cpu = min(best, time.perf_counter() - start), min(cpu, time.process_time() - start_cpu)
     gc.collect()
 print(best, cpu)

@@ -57,7 +57,14 @@ def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS, left
     if not 0 <= min_ops <= max_ops:
         raise ValueError("need 0 <= min_ops <= max_ops")
     left = tuple(k for k in BINARY_OPS if k in set(left_constants))
-    return _programs(min_inputs, max_inputs, min_ops, max_ops, kinds, left)
+    return _strategy(min_inputs, max_inputs, min_ops, max_ops, kinds, left)
+
+
+@functools.lru_cache(maxsize=256)
+def _strategy(*arguments):
+    # One strategy object per set of arguments: Hypothesis computes a strategy's repr once
+    # per object, and the example cache compares that repr on every draw it replays.
+    return _programs(*arguments)
 
 
 @st.composite

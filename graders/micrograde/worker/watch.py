@@ -9,6 +9,7 @@ a fingerprint taken when the worker became ready, and tells the grader what chan
 never returns to the real loop is seen by the grader instead: replies that do not echo
 the request's sequence number, or frames nobody asked for (worker/client.py).
 """
+import operator
 import sys
 
 KIT = "micrograde"
@@ -37,17 +38,35 @@ class Watch:
         self.reported: set[str] = set()
         self.modules = [(name, module) for name, module in list(sys.modules.items())
                         if name == KIT or name.startswith(KIT + ".")]
-        self.functions = []
-        for _, module in self.modules:
-            for holder, attr, qualname in _functions(module):
-                fn = vars(holder)[attr]
-                self.functions.append((holder, attr, qualname, fn, fn.__code__))
+        # Methods of the kit's classes (a module's own functions are among its bindings).
+        # Their code objects are not compared: assigning __code__ is refused by the audit
+        # hook (worker/audit.py), and reading it is an audited event, a hook call per
+        # function on every request.
+        self.methods = [(vars(holder), attr, qualname, vars(holder)[attr])
+                        for _, module in self.modules for holder, attr, qualname in _functions(module)
+                        if holder is not module]
+        self.method_values = [fn for *_, fn in self.methods]
         self.probe_functions = dict(probes)
         # Every module-level binding of the kit: rebinding one (a table, a class the probes
         # use) is as much a takeover as replacing a function.
         self.bindings = [(name, vars(module), dict(vars(module))) for name, module in self.modules]
+        self.binding_values = [(namespace, list(snapshot), list(snapshot.values()))
+                               for _, namespace, snapshot in self.bindings]
+
+    def _unchanged(self) -> bool:
+        """The common case, decided in C loops: every binding, method and probe is the object
+        it was (this runs on every request)."""
+        same = operator.is_
+        return (all(list(namespace) == keys and all(map(same, namespace.values(), values))
+                    for namespace, keys, values in self.binding_values)
+                and all(map(same, [namespace.get(attr) for namespace, attr, *_ in self.methods], self.method_values))
+                and self.probes.keys() == self.probe_functions.keys()
+                and all(map(same, map(self.probes.get, self.probe_functions), self.probe_functions.values()))
+                and all(sys.modules.get(name) in (None, module) for name, module in self.modules))
 
     def _changed(self) -> list[str]:
+        if self._unchanged():
+            return []
         # The kit's modules are out of sys.modules once the audit hook is in (worker/audit.py):
         # one found there again was put back by the submission.
         found = [f"module {name} was put into sys.modules" for name, module in self.modules
@@ -56,9 +75,8 @@ class Watch:
             if namespace.keys() != snapshot.keys() or any(namespace[k] is not v for k, v in snapshot.items()):
                 changed = sorted(k for k in namespace.keys() | snapshot.keys() if namespace.get(k) is not snapshot.get(k))
                 found += [f"{name}.{k} was rebound, added or removed" for k in changed[:5]]
-        for holder, attr, qualname, fn, code in self.functions:
-            now = vars(holder).get(attr)
-            if now is not fn or getattr(now, "__code__", None) is not code:
+        for namespace, attr, qualname, fn in self.methods:
+            if namespace.get(attr) is not fn:
                 found.append(f"function {qualname} was replaced or removed")
         if self.probes.keys() != self.probe_functions.keys() or any(
                 self.probes[name] is not fn for name, fn in self.probe_functions.items()):
