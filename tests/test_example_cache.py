@@ -154,5 +154,22 @@ def test_mutants_get_the_same_report_with_the_cache_as_without(tmp_path, cache, 
         monkeypatch.setenv(store.ENV, str(cache))
         assert cached["score"] < cached["max_score"], mutant.id
         assert corpus.check_results(cached) == corpus.check_results(uncached), mutant.id
-    # Every check was answered from the entries the reference left; none was rebuilt.
-    assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == filled
+    # The entries the reference left were read, never rebuilt (a mutant whose profile draws
+    # from other operators keeps entries of its own).
+    assert {p: p.stat().st_mtime_ns for p in filled} == filled
+
+
+def test_a_submission_with_a_broken_operator_first_leaves_the_reference_its_own_entries(tmp_path, cache):
+    """The random-graph checks draw from the operators that work: a class whose first
+    submission has a broken `+` must not leave entries every later submission misses."""
+    broken = next(m for m in MUTANTS if m.id == "add_passes_gradient_to_one_operand_only")
+    submission = corpus.patched_reference(tmp_path / broken.id, broken.patches)
+    corpus.grade(submission, tmp_path / "broken.json", milestones=["m1", "m2"])
+    after_broken = set(_entries(cache))
+    corpus.grade(corpus.REFERENCE, tmp_path / "first.json", milestones=["m1", "m2"])
+    own = {p: p.stat().st_mtime_ns for p in _entries(cache)}
+    # The reference's random-graph checks (one in M1, two in M2) recorded entries of their own...
+    assert len(set(own) - after_broken) >= 3
+    corpus.grade(corpus.REFERENCE, tmp_path / "second.json", milestones=["m1", "m2"])
+    # ...which its next grading reads, rewriting nothing.
+    assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == own

@@ -234,6 +234,11 @@ class Profile:
     def works(self, capability: str) -> bool:
         return self.state(capability) == "correct"
 
+    def key(self) -> str:
+        """What the checks built on this profile draw from depends on, as text (the example
+        cache keeps one entry per profile: a submission with a broken `+` draws other graphs)."""
+        return ",".join(f"{c}={s}" for c, s in sorted(self.states.items()) if s != "correct")
+
     def runs(self, capability: str) -> bool:
         """It computes something (maybe wrongly): enough for a check of a graph's shape."""
         return self.state(capability) in ("correct", "wrong")

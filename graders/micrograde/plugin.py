@@ -252,6 +252,8 @@ def pytest_pyfunc_call(pyfuncitem):
         return None
     testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     variant = pyfuncitem.callspec.id if hasattr(pyfuncitem, "callspec") else ""
+    if "profile" in testargs:  # its draws depend on what works
+        variant += "|" + testargs["profile"].key()
     examples.run(pyfuncitem.obj, testargs, verdicts=(AssertionError, ProbeError, SubmissionError), variant=variant)
     return True
 
