@@ -8,13 +8,25 @@ kit's own package folder is put first explicitly, so the child runs exactly this
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
-# True in a batch's warm grading process (batch/template.py), forked from a template that
-# imported pytest and the kit: its grading child is a fork of it, not a new interpreter.
+LAUNCHED_IN = os.path.abspath(os.getcwd())
+# True in the `micrograde` command where the machine can fork (cli.console), and so in a
+# batch's grading process (batch/template.py, a fork of a template that imported pytest and
+# the kit): its grading child is a fork of it, not a new interpreter importing the kit again.
 WARM = False
+
+
+def forks_safely() -> bool:
+    """Whether a process that has imported the kit may fork and go on running Python in the
+    child: not on macOS, where system frameworks loaded by then are unsafe in a fork."""
+    from .worker import facilities  # imported here: the worker's modules import this one
+
+    offered = facilities.current()
+    return offered.fork and offered.sessions and sys.platform != "darwin"
 
 
 def _boot(statement: str) -> str:
@@ -63,7 +75,7 @@ def start_pytest(args: list[str], cwd, env: dict, output=None):
     `output`: where its stdout and stderr go (None: this process's stdout)."""
     from .worker import facilities  # imported here: the worker's modules import this one
 
-    if not (WARM and facilities.current().fork):
+    if not (WARM and facilities.current().fork and threading.active_count() == 1):  # no fork beside a thread
         return subprocess.Popen([*pytest_command(), *args], cwd=cwd, env=env, stdout=output,
                                 stderr=subprocess.STDOUT if output is not None else None, **facilities.new_group())
     return _ForkedPytest(args, cwd, env, output)
@@ -90,6 +102,9 @@ class _ForkedPytest:
             code = 70
             try:
                 facilities.new_session()
+                # As a new interpreter's -I would: the directory the command was run from is
+                # not on the import path of the grading (a student's `hypothesis.py` there).
+                sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != LAUNCHED_IN]
                 if sink is not None:
                     os.dup2(sink, 1)
                     os.dup2(sink, 2)

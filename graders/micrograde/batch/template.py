@@ -22,10 +22,7 @@ SERVE = "from micrograde.cli.warm import serve; serve()"
 
 
 def available() -> bool:
-    from ..worker import facilities
-
-    offered = facilities.current()
-    return offered.fork and offered.sessions and sys.platform != "darwin"  # macOS: fork after imports is unsafe
+    return children.forks_safely()
 
 
 class Template:
