@@ -16,6 +16,7 @@ from . import rubric
 from .spec import GRADERS
 
 SANDBOXES = pytest.StashKey[dict]()
+LAYOUT = pytest.StashKey[tuple]()  # (submission, layout file, the layout discovered)
 
 
 def graded_milestones(early_config):
@@ -54,6 +55,7 @@ def start(early_config) -> None:
         submission = submission_files.check_folder(namespace.submission)
         limits = limits_from(lambda dest: getattr(namespace, dest))
         layout = discover_layout(submission, namespace.layout)
+        early_config.stash[LAYOUT] = (submission, namespace.layout, layout)
     except Exception:  # bad options: the plugin says what is wrong when it configures
         return
     kinds = {worker_kind(m) for m in (milestones or rubric.MILESTONES)}
@@ -61,6 +63,12 @@ def start(early_config) -> None:
     for kind in sorted(kinds):  # "plain" first: the first checks need it
         started[kind] = Sandbox(submission, limits, layout=layout, plotting=kind == "plotting")
         started[kind].start()
+
+
+def discovered(config, submission: Path, layout_file):
+    """The layout discovered at the early start for this submission and layout file, or None."""
+    found = config.stash.get(LAYOUT, None)
+    return found[2] if found is not None and found[:2] == (submission, layout_file) else None
 
 
 def take(config, kind: str, submission: Path, limits):

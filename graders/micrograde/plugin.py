@@ -57,7 +57,10 @@ class Grading:
         self.limits = limits_from(config.getoption)
         self.report_path = Path(config.getoption("report"))
         # Where the submission's code is: read statically here, imported from there by the worker.
-        self.layout = discover_layout(self.submission, config.getoption("layout"))
+        # (discovered once: the workers started early were given this very layout)
+        self.layout = early_worker.discovered(config, self.submission, config.getoption("layout"))
+        if self.layout is None:
+            self.layout = discover_layout(self.submission, config.getoption("layout"))
         self.integrity_policy = config.getoption("integrity")
         self.course = course_from(config.getoption("course"))
         # Read statically here, in the grading process; runtime evidence arrives in integrity.RUNTIME.

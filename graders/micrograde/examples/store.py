@@ -3,7 +3,7 @@
 One folder per user, shared by a student's repeated runs and by every job of a batch:
 the platform's user cache folder, or `MICROGRADE_CACHE_DIR` (`off` turns the cache off).
 An entry's file name is a digest of everything its examples depend on: the kit's own
-files (graders, specs: contract and rubric), the Python and Hypothesis versions, the
+files (graders, specs: contract and rubric, as grading_key.kit_digest reads them), the Python and Hypothesis versions, the
 check, its seed and settings and the strategies it draws from. A changed kit therefore
 never finds an old entry; old entries are simply never read again.
 
@@ -21,13 +21,10 @@ from pathlib import Path
 
 import hypothesis
 
-from .. import atomic
-from ..spec import KIT_ROOT
+from .. import atomic, grading_key
 
 FORMAT = 1
 ENV = "MICROGRADE_CACHE_DIR"
-# What an entry depends on besides the check: the graders' code and the specs they read.
-KIT_FILES = (("graders", "*.py"), ("graders", "*.ini"), ("specs", "*.json"))
 PLAIN = {"builtins": {"tuple", "list", "dict", "set", "frozenset", "int", "float", "str", "bytes",
                       "bool", "complex"}}
 KIT_PACKAGE = "micrograde."
@@ -49,14 +46,10 @@ def folder() -> Path | None:
 
 @functools.cache
 def kit_digest() -> str:
-    """A digest of the kit's own files: any change to a grader, the plugin or a spec changes it."""
-    digest = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}:{hypothesis.__version__}".encode())
-    for top, pattern in KIT_FILES:
-        for path in sorted((KIT_ROOT / top).rglob(pattern)):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(str(path.relative_to(KIT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """The kit's files (any change to a grader, the plugin or a spec changes it), and the
+    interpreter and Hypothesis versions, which decide what a seed draws."""
+    versions = f"{FORMAT}:{sys.version_info[:2]}:{hypothesis.__version__}:{grading_key.kit_digest()}"
+    return hashlib.sha256(versions.encode()).hexdigest()
 
 
 def key(*parts: str) -> str:
