@@ -355,6 +355,18 @@ def test_batch_folder_and_zip_give_identical_gradebooks_and_reruns_reuse(tmp_pat
     assert (out1 / "reports" / "bob.json").stat().st_mtime_ns != mtimes["bob.json"]
 
 
+def test_a_relative_out_folder_works_as_an_absolute_one(tmp_path, monkeypatch):
+    """An instructor types `--out out`: each grading runs in a private folder of its own,
+    where that path would name another folder (every log and report would go missing)."""
+    src = class_folder(tmp_path / "class")
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "class", "--out", "out", "--milestone", "m1", "--jobs", "1", "--no-progress"]) == 0
+    rows = {r["submission"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
+    assert rows["alice"]["status"] == "complete" and rows["alice"]["score"] == rows["alice"]["max_score"]
+    assert (tmp_path / "out" / "logs" / "alice.log").read_text().strip(), "the grading's log is in OUT/logs"
+    assert src.exists()
+
+
 def _arguments(proc: Path) -> bytes:
     """A process's command line, with the argument files it names (`@FILE`) read in: the
     kit passes its paths to its children in such files, not on the command line."""

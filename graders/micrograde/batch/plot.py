@@ -1,17 +1,29 @@
 """OUT/summary.png: score histogram and per-milestone pass rates.
 
 Uses matplotlib's object API with the Agg canvas directly (no pyplot): no display is
-needed, and no global backend state is touched, so it is safe beside other threads."""
+needed, and no global backend state is touched, so it is safe beside other threads.
+matplotlib is imported on first use (about a second), by `preload` while the batch grades."""
 import io
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+import threading
 
 from .. import atomic
 
 
+def preload() -> None:
+    """Import the plotting code in the background, while the batch grades."""
+    threading.Thread(target=_canvas, name="preload-matplotlib").start()
+
+
+def _canvas():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    return Figure, FigureCanvasAgg, MaxNLocator
+
+
 def write_summary_png(path, st: dict) -> None:
+    Figure, FigureCanvasAgg, MaxNLocator = _canvas()
     fig = Figure(figsize=(10, 4), dpi=100)
     FigureCanvasAgg(fig)
     hist, bars = fig.subplots(1, 2)

@@ -192,6 +192,10 @@ def _grade(pool, result, subs, done, todo, out, seed, milestones, limits, layout
     # all milestones graded -> pass None, so grade() decides what "all" is
     job = Job(seed, None if milestones == list(MILESTONES) else milestones, limits, integrity_policy, layout,
               str(course.root) if course.root is not None else None)
+    # What the end of the batch needs and no grading changes starts now, beside the gradings.
+    similar = after.start_similarity(out, {s.name: s.path for s in subs if s.path is not None}, course)
+    if todo:
+        plot.preload()
     try:
         results = pool.grade(todo, job, out) if todo else ()
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
@@ -202,6 +206,8 @@ def _grade(pool, result, subs, done, todo, out, seed, milestones, limits, layout
                 bar.update(1)
     except BaseException as e:
         pool.close(interrupted=True)  # on any failure: no queued work left behind
+        if not isinstance(similar, Exception):
+            similar.cancel()
         if not isinstance(e, KeyboardInterrupt):
             raise
         for sub in todo:
@@ -209,7 +215,8 @@ def _grade(pool, result, subs, done, todo, out, seed, milestones, limits, layout
         _finish(result, subs, done, out, write_plot=False)
         raise
     pool.close(interrupted=False)
-    _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log, course=course)
+    _finish(result, subs, done, out, similarity_threshold=similarity_threshold, log=log, course=course,
+            similar=similar)
     return result
 
 
@@ -221,7 +228,8 @@ def _dask_pool(address: str, log):
     return pool
 
 
-def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print, course=None):
+def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None, log=print, course=None,
+            similar=None):
     result.outcomes = [(s.name, *done[s.name]) for s in subs]
     result.sources = {s.name: s.source for s in subs}
     gradebook.write_gradebook(out / "grades.csv", result.outcomes, result.milestones, result.sources)
@@ -229,6 +237,5 @@ def _finish(result, subs, done, out, write_plot=True, similarity_threshold=None,
     result.summary_text = summary.render(st)
     if write_plot:
         plot.write_summary_png(out / "summary.png", st)
-        after.publish(out, result.outcomes, result.milestones,
-                      {s.name: s.path for s in subs if s.path is not None},
+        after.publish(out, result.outcomes, result.milestones, similar,
                       threshold=similarity_threshold, summary_text=result.summary_text, log=log, course=course)

@@ -14,6 +14,7 @@ grading starts fresh and isolated (worker/). What the two say to each other: cli
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from .. import children
 
@@ -41,7 +42,9 @@ class Template:
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "log": str(log_path)}) + "\n")
+            # Absolute: the grading runs from `cwd`, where a relative --out means nothing.
+            request = {"argv": argv, "cwd": str(cwd), "log": str(Path(log_path).resolve())}
+            self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
             answer = self.proc.stdout.readline()
             return int(json.loads(answer))

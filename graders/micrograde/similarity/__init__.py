@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from .. import atomic, children
@@ -49,28 +50,60 @@ def available() -> bool:
     return importlib.util.find_spec("copydetect") is not None
 
 
-def _run_fingerprints(documents: dict, boilerplate: str, cache=None) -> list:
-    """The child's pairs for this job; reused from `cache` (a JSON file) when the job is
-    the same, so re-running an unchanged batch does not fingerprint everything again."""
-    job = json.dumps({"documents": documents, "boilerplate": boilerplate, "k": K, "window": WINDOW},
-                     sort_keys=True)
-    key = hashlib.sha256(job.encode("utf-8", errors="surrogatepass")).hexdigest()
-    if cache is not None:
+class _Fingerprints:
+    """The fingerprinting child's pairs for one job, computed in the background (the child
+    runs while the batch grades); reused from `cache` (a JSON file) when the job is the
+    same, so re-running an unchanged batch does not fingerprint everything again."""
+
+    def __init__(self, documents: dict, boilerplate: str, cache=None):
+        job = json.dumps({"documents": documents, "boilerplate": boilerplate, "k": K, "window": WINDOW},
+                         sort_keys=True)
+        self.key = hashlib.sha256(job.encode("utf-8", errors="surrogatepass")).hexdigest()
+        self.cache, self.pairs, self.proc, self.failure = cache, None, None, None
+        if cache is not None:
+            try:
+                cached = json.loads(Path(cache).read_text())
+                if cached.get("key") == self.key:
+                    self.pairs = cached["pairs"]
+                    return
+            except (OSError, ValueError, AttributeError):
+                pass  # no cache or a damaged one: compute
+        self.folder = tempfile.TemporaryDirectory(prefix="micrograde-similarity-")
+        child = children.hash_seeded("from micrograde.similarity.fingerprint import main; sys.exit(main())",
+                                     self.folder.name)
         try:
-            cached = json.loads(Path(cache).read_text())
-            if cached.get("key") == key:
-                return cached["pairs"]
-        except (OSError, ValueError, AttributeError):
-            pass  # no cache or a damaged one: compute
-    with tempfile.TemporaryDirectory(prefix="micrograde-similarity-") as empty:
-        child = children.hash_seeded("from micrograde.similarity.fingerprint import main; sys.exit(main())", empty)
-        proc = subprocess.run(**child, input=job, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SimilarityFailed(f"fingerprinting exited with status {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    pairs = json.loads(proc.stdout)["pairs"]
-    if cache is not None:
-        atomic.write_text(cache, json.dumps({"key": key, "pairs": pairs}))
-    return pairs
+            self.proc = subprocess.Popen(**child, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+        except OSError as e:
+            self.folder.cleanup()
+            raise SimilarityFailed(f"fingerprinting could not start: {e}") from None
+        # The job is written and the answer read by a thread: a class's code is more than a
+        # pipe holds, and the caller goes on grading meanwhile.
+        self.thread = threading.Thread(target=self._talk, args=(job,), daemon=True)
+        self.thread.start()
+
+    def _talk(self, job: str) -> None:
+        try:
+            self.output, self.errors = self.proc.communicate(job)
+        except (OSError, ValueError) as e:
+            self.output, self.errors = "", f"{type(e).__name__}: {e}"
+
+    def result(self) -> list:
+        if self.pairs is not None:
+            return self.pairs
+        self.thread.join()
+        self.folder.cleanup()
+        if self.proc.returncode != 0:
+            raise SimilarityFailed(f"fingerprinting exited with status {self.proc.returncode}: "
+                                   f"{self.errors.strip()[-500:]}")
+        self.pairs = json.loads(self.output)["pairs"]
+        if self.cache is not None:
+            atomic.write_text(self.cache, json.dumps({"key": self.key, "pairs": self.pairs}))
+        return self.pairs
+
+    def cancel(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
 
 def _longest(doc, slices) -> tuple[str, str]:
@@ -120,37 +153,50 @@ def _median(values: list) -> float:
     return 0.0 if not n else values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
+class Similarity:
+    """A similarity computation under way: started before grading, its result taken after."""
+
+    def __init__(self, folders: dict, boilerplate=None, cache=None, boilerplate_folders=()):
+        if not available():
+            raise SimilarityUnavailable("similarity needs copydetect: pip install 'micrograde[similarity]'")
+        from .documents import boilerplate_text, submission_document  # reads the layout rules; not for --help
+
+        self.docs = {name: submission_document(path) for name, path in sorted(folders.items())}
+        shared = boilerplate_text() if boilerplate is None else boilerplate
+        shared += "".join("\n" + submission_document(folder).text for folder in boilerplate_folders)
+        self.fingerprints = _Fingerprints({n: d.text for n, d in self.docs.items()}, shared, cache)
+
+    def result(self, threshold=DEFAULT_THRESHOLD) -> dict:
+        """{"threshold", "rule", "pairs" (best first), "clusters", "note"}: what the dashboard
+        shows and similarity.csv holds. `threshold`: a number, or "relative" (relative_threshold)."""
+        docs = self.docs
+        notes = [f"{n}: {d.note.rstrip('; ')}" for n, d in docs.items() if d.note]
+        pairs = []
+        for p in self.fingerprints.result():
+            a_lines, a_passage = _longest(docs[p["a"]], p["slices_a"])
+            b_lines, b_passage = _longest(docs[p["b"]], p["slices_b"])
+            pairs.append({"a": p["a"], "b": p["b"], "score": round(max(p["sim_a"], p["sim_b"]), 4),
+                          "shared": p["shared"], "a_lines": a_lines, "b_lines": b_lines,
+                          "a_passage": a_passage, "b_passage": b_passage})
+        pairs.sort(key=lambda p: (-p["score"], -p["shared"], p["a"], p["b"]))
+        if threshold == RELATIVE:
+            threshold, rule = relative_threshold([p["score"] for p in pairs], len(docs))
+        else:
+            rule = f"fixed {threshold:g}"
+        return {"threshold": threshold, "rule": rule, "pairs": pairs, "clusters": clusters(pairs, threshold),
+                "note": "; ".join(notes)}
+
+    def cancel(self) -> None:
+        self.fingerprints.cancel()
+
+
 def compute(folders: dict, threshold=DEFAULT_THRESHOLD, boilerplate=None, cache=None,
             boilerplate_folders=()) -> dict:
-    """`folders`: {submission name: folder}. Returns {"threshold", "rule", "pairs" (best
-    first), "clusters", "note"}: what the dashboard shows and similarity.csv holds.
-    `threshold`: a number, or "relative" (relative_threshold). `boilerplate_folders`: code
-    every student was given or told to follow (a course's starter and lecture code), left
-    out like the template. `cache`: a file that keeps the last computation, reused while no
-    document changed."""
-    if not available():
-        raise SimilarityUnavailable("similarity needs copydetect: pip install 'micrograde[similarity]'")
-    from .documents import boilerplate_text, submission_document  # reads the layout rules; not for --help
-
-    docs = {name: submission_document(path) for name, path in sorted(folders.items())}
-    notes = [f"{n}: {d.note.rstrip('; ')}" for n, d in docs.items() if d.note]
-    shared = boilerplate_text() if boilerplate is None else boilerplate
-    shared += "".join("\n" + submission_document(folder).text for folder in boilerplate_folders)
-    raw = _run_fingerprints({n: d.text for n, d in docs.items()}, shared, cache)
-    pairs = []
-    for p in raw:
-        a_lines, a_passage = _longest(docs[p["a"]], p["slices_a"])
-        b_lines, b_passage = _longest(docs[p["b"]], p["slices_b"])
-        pairs.append({"a": p["a"], "b": p["b"], "score": round(max(p["sim_a"], p["sim_b"]), 4),
-                      "shared": p["shared"], "a_lines": a_lines, "b_lines": b_lines,
-                      "a_passage": a_passage, "b_passage": b_passage})
-    pairs.sort(key=lambda p: (-p["score"], -p["shared"], p["a"], p["b"]))
-    if threshold == RELATIVE:
-        threshold, rule = relative_threshold([p["score"] for p in pairs], len(docs))
-    else:
-        rule = f"fixed {threshold:g}"
-    return {"threshold": threshold, "rule": rule, "pairs": pairs, "clusters": clusters(pairs, threshold),
-            "note": "; ".join(notes)}
+    """`folders`: {submission name: folder}; the result of Similarity (see there).
+    `boilerplate_folders`: code every student was given or told to follow (a course's
+    starter and lecture code), left out like the template. `cache`: a file that keeps the
+    last computation, reused while no document changed."""
+    return Similarity(folders, boilerplate, cache, boilerplate_folders).result(threshold)
 
 
 def to_csv(result: dict) -> str:
