@@ -1,12 +1,10 @@
 """M2: backward() fills in every gradient of the graph, shared nodes included."""
 from hypothesis import given, strategies as st
 
-from micrograde.expect import expect_close, expect_program, fmt, show
+from micrograde.expect import expect_close, expect_finite_differences, expect_program
 from micrograde.exprgen import Op, Program, programs, single_op
 from micrograde.probes import names as probes
-from micrograde.trusted.finite_difference import differences, nudged_points
 from micrograde.trusted.programs import gradients
-from micrograde.trusted.tolerances import close_to_finite_difference
 
 # backward() itself is the same whatever the operations, and each operation has its own
 # checks (capabilities.py): so the random graphs use only the operations that passed theirs
@@ -28,19 +26,8 @@ def test_backward_matches_exact_gradients_on_random_graphs(sandbox, profile, dat
 
 @given(data=st.data())
 def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, profile, data):
-    program = _graph(profile, data)
-    answer = sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward() on a random graph", program=program.to_json())
-    shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
-    outs = sandbox.call(probes.AUTOGRAD_OUTPUTS, "the forward pass at nudged inputs", programs=shifted)
-    f = answer["values"][-1]
-    for i, x in enumerate(program.inputs):
-        g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
-        if not all(isinstance(v, float) for v in (g, up, down, f)):
-            raise AssertionError(f"backward() or the forward pass returned something that is not a number\n{show(program)}")
-        [g_fd] = differences([up, down], [x])
-        if not close_to_finite_difference(g, g_fd, f):
-            raise AssertionError(f"d(out)/d(x{i}) from backward() is {fmt(g)}, but finite differences of your "
-                                 f"own forward pass give {fmt(g_fd)}\n{show(program)}")
+    expect_finite_differences(sandbox, _graph(profile, data), probes.AUTOGRAD_BACKWARD_PROGRAM,
+                              "backward() on a random graph", source="backward()")
 
 
 SHARED = Program(inputs=(1.5, -0.5), ops=(

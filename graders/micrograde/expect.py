@@ -1,9 +1,12 @@
 """What a grader test asserts, with feedback a student can act on at midnight: numbers
-close to the grader's own (`expect_close`, `expect_all_close`) and a whole program's
-values and gradients (`expect_program`)."""
+close to the grader's own (`expect_close`, `expect_all_close`), a whole program's values
+and gradients (`expect_program`), and gradients that agree with finite differences of the
+submission's own forward pass (`expect_finite_differences`)."""
+from .exprgen.program import Program
 from .probes import names as probes
+from .trusted.finite_difference import differences, nudged_points
 from .trusted.programs import evaluate, gradients
-from .trusted.tolerances import EXACT_ABS, EXACT_REL, close
+from .trusted.tolerances import EXACT_ABS, EXACT_REL, close, close_to_finite_difference
 
 
 def fmt(x) -> str:
@@ -42,3 +45,21 @@ def expect_program(sandbox, program, probe=probes.ENGINE_LOCAL_PROGRAM, what="th
     if grads:
         expect_all_close(answer["grads"], gradients(program), f"{what}: gradient d(out)/d", names, context, rel, abs_)
     return answer
+
+
+def expect_finite_differences(sandbox, program, probe: str, what: str, source: str) -> None:
+    """d(out)/d(x_i) as the submission computes it (`probe`: each node's _backward, or
+    backward()) equals the central difference of the submission's own forward pass at
+    inputs the grader nudges. `source`: the gradients' origin, as the feedback names it."""
+    answer = sandbox.call(probe, what, program=program.to_json())
+    shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
+    outs = sandbox.call(probes.AUTOGRAD_OUTPUTS, "the forward pass at nudged inputs", programs=shifted)
+    f = answer["values"][-1]
+    for i, x in enumerate(program.inputs):
+        g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
+        if not all(isinstance(v, float) for v in (g, up, down, f)):
+            raise AssertionError(f"{source} or the forward pass gave something that is not a number\n{show(program)}")
+        [g_fd] = differences([up, down], [x])
+        if not close_to_finite_difference(g, g_fd, f):
+            raise AssertionError(f"d(out)/d(x{i}) from {source} is {fmt(g)}, but finite differences of your "
+                                 f"own forward pass give {fmt(g_fd)}\n{show(program)}")
