@@ -38,6 +38,10 @@ def make_class(root: Path, n_refs=1) -> Path:
     and carol.zip (broken): every kind of gradebook row."""
     for i in range(n_refs):
         shutil.copytree(REFERENCE, root / ("alice" if i == 0 else f"ref{i}") / "micrograd")
+    # Bytecode a student's machine wrote, which a cluster's copy never carries: the reports
+    # must not differ for it.
+    (root / "alice" / "micrograd" / "__pycache__").mkdir(exist_ok=True)
+    (root / "alice" / "micrograd" / "__pycache__" / "engine.cpython-311.pyc").write_bytes(b"cache")
     (root / "bob" / "micrograd").mkdir(parents=True)
     (root / "bob" / "micrograd" / "__init__.py").write_text("")
     (root / "bob" / "micrograd" / "engine.py").write_text("class Value:\n    pass\n")

@@ -76,7 +76,9 @@ def selected_files(root) -> tuple[list[str], dict[str, str]]:
         for d in sorted(dirs):
             why = _skipped_folder(here / d) or ("" if _decodable(d) else "name is not text")
             if why:
-                if _decodable(d):
+                # Bytecode the student's interpreter happened to write is not theirs to be
+                # told about (and a batch's cluster copy never carries it).
+                if _decodable(d) and d != "__pycache__":
                     skipped[(here / d).relative_to(root).as_posix()] = why
             else:
                 keep.append(d)
