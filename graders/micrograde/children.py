@@ -18,6 +18,9 @@ LAUNCHED_IN = os.path.abspath(os.getcwd())
 # batch's grading process (batch/template.py, a fork of a template that imported pytest and
 # the kit): its grading child is a fork of it, not a new interpreter importing the kit again.
 WARM = False
+# In a batch's gradings: "plain:FD,plotting:FD", the inherited sockets of this job slot's
+# template workers (worker/forkserver.py).
+WORKER_TEMPLATES = "MICROGRADE_WORKER_TEMPLATE"
 
 
 def forks_safely() -> bool:
@@ -76,6 +79,9 @@ def start_pytest(args: list[str], cwd, env: dict, output=None):
     from .worker import facilities  # imported here: the worker's modules import this one
 
     if not (WARM and facilities.current().fork and threading.active_count() == 1):  # no fork beside a thread
+        # A template worker's socket is held by forks only (worker/forkserver.py): a new
+        # interpreter has no such descriptor, whatever number the variable names.
+        env = {k: v for k, v in env.items() if k != WORKER_TEMPLATES}
         return subprocess.Popen([*pytest_command(), *args], cwd=cwd, env=env, stdout=output,
                                 stderr=subprocess.STDOUT if output is not None else None, **facilities.new_group())
     return _ForkedPytest(args, cwd, env, output)

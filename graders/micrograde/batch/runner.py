@@ -57,12 +57,14 @@ class LocalPool:
     OUT/reports/<name>.json and OUT/logs/<name>.log already written;
     `close` stops it, dropping queued work when the batch was interrupted."""
 
-    def __init__(self, jobs: int, warm: bool = True):
+    def __init__(self, jobs: int, warm: bool = True, template_workers: bool = True):
         self.jobs = jobs
         self.description = f"jobs {jobs}"
         self._pool = None
-        # One warm template per job slot (template.py), where the machine can fork.
+        # One warm template per job slot (template.py), where the machine can fork, with
+        # its template workers (worker/forkserver.py).
         self._warm = warm and template.available()
+        self._template_workers = template_workers
         self._slot = threading.local()
         self._templates = []
         self._lock = threading.Lock()
@@ -76,7 +78,7 @@ class LocalPool:
         if not self._warm:
             return None
         if getattr(self._slot, "template", None) is None:
-            self._slot.template = template.Template()
+            self._slot.template = template.Template(workers=self._template_workers)
             with self._lock:
                 self._templates.append(self._slot.template)
         return self._slot.template
@@ -111,12 +113,13 @@ class LocalPool:
 
 def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True, log=None,
               limits=None, layout=None, integrity_policy="report", similarity_threshold=None,
-              scheduler=None, course=None, warm=True) -> BatchResult:
+              scheduler=None, course=None, warm=True, template_workers=True) -> BatchResult:
     """Grade SRC into OUT: on this machine (`jobs` at once), or on the Dask cluster whose
     scheduler is at `scheduler` (an address such as tcp://10.0.0.5:8786). `limits`: the
     workers' Limits (default: Limits()); `layout`: an instructor's layout file; `course`: a
     course pack folder (None: the kit's course/ if any, else the default). `warm`: grade
-    locally in forks of warm templates (template.py) where the machine can."""
+    locally in forks of warm templates (template.py) where the machine can; `template_workers`:
+    their workers forked from template workers (worker/forkserver.py)."""
     from .. import course as courses
 
     log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
@@ -137,7 +140,7 @@ def run_batch(src, out, *, jobs=None, seed=None, milestones=None, progress=True,
         raise SourceError(f"--out {out} is inside SRC {src}: it would be graded as a submission; put it elsewhere")
     # The pool first: a missing Dask or a cluster with no usable worker is said before
     # anything is written to OUT.
-    pool = LocalPool(jobs, warm) if scheduler is None else _dask_pool(scheduler, log)
+    pool = LocalPool(jobs, warm, template_workers) if scheduler is None else _dask_pool(scheduler, log)
     try:
         subs, done, todo, settings_line = _plan(pool, result, src, out, seed, milestones, limits, layout,
                                                 integrity_policy, course)

@@ -9,14 +9,23 @@ batch's child would (same arguments, from the same private folder, output to the
 and, being warm (`children.WARM`), forks its pytest child from itself rather than starting
 one. Every grading starts from the template's untouched state, so nothing of one submission
 reaches the next; the submission's own code runs, as always, only in the workers that
-grading starts fresh and isolated (worker/). What the two say to each other: cli/warm.py.
+grading starts, isolated (worker/). What the two say to each other: cli/warm.py.
+
+Beside it, per slot, two template workers (worker/forkserver.py), plain and plotting: the
+grading's workers are forks of them, each then isolated exactly as a spawned worker is.
+Their sockets reach the gradings only (an inherited descriptor, MICROGRADE_WORKER_TEMPLATE).
 """
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from .. import children
+from ..worker import forkserver
+from ..worker.client import worker_environment
 
 # The template process is the CLI's (cli/warm.py), started like every kit child: by name.
 SERVE = "from micrograde.cli.warm import serve; serve()"
@@ -29,12 +38,26 @@ def available() -> bool:
 class Template:
     """One job slot's template process, started on first use."""
 
-    def __init__(self):
+    def __init__(self, workers: bool = True):
         self.proc = None
+        self.workers = workers and forkserver.available()  # template workers too (worker/forkserver.py)
+        self.worker_templates = []
+        self.home = None
 
     def _start(self):
+        self._close_worker_templates()
+        env = dict(os.environ)
+        if self.workers:
+            # A home of their own for what matplotlib writes while they prepare, ours alone.
+            self.home = tempfile.mkdtemp(prefix="micrograde-template-")
+            self.worker_templates = [forkserver.Template(kind, worker_environment(self.home), self.home)
+                                     for kind in forkserver.KINDS]
+            env[forkserver.ENV] = ",".join(f"{t.kind}:{t.client.fileno()}" for t in self.worker_templates)
         self.proc = subprocess.Popen(children.python(SERVE), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd="/", text=True)
+                                     stderr=subprocess.DEVNULL, cwd="/", text=True, env=env,
+                                     pass_fds=[t.client.fileno() for t in self.worker_templates])
+        for worker_template in self.worker_templates:  # the gradings hold it now: its end is theirs
+            worker_template.client.close()
 
     def grade(self, argv: list[str], cwd: str, log_path) -> int | None:
         """Run `micrograde grade argv` in a fork of the template; its exit status, or None if
@@ -64,3 +87,12 @@ class Template:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        self._close_worker_templates()
+
+    def _close_worker_templates(self) -> None:
+        for worker_template in self.worker_templates:
+            worker_template.close()
+        self.worker_templates = []
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None

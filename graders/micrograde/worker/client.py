@@ -16,7 +16,7 @@ from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, NotGradedSeparately, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped
-from . import cgroup, facilities, isolation, processes, sweep
+from . import cgroup, facilities, forkserver, isolation, processes, sweep
 from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
 from .output import OutputLog
@@ -58,6 +58,16 @@ def worker_tag(submission) -> str:
     """What a worker's command line says about it: a digest of its submission's path (not
     the path), so that tests and instructors can tell whose worker a process is."""
     return "micrograde-worker-" + hashlib.sha256(str(submission).encode()).hexdigest()[:16]
+
+
+def worker_environment(home) -> dict:
+    """A worker's whole environment (a template worker's too, with a home of its own)."""
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(home),
+           "USERPROFILE": str(home), **facilities.essential_environment()}
+    if facilities.forced_portable():  # the worker asks the same layer, and must get the same answers
+        env[facilities.ENV] = os.environ[facilities.ENV]
+    return env
 
 
 # How Windows reports a process that crashed: an NTSTATUS exit code, not a signal.
@@ -199,15 +209,15 @@ class Sandbox:
         self._await_ready()
 
     def _spawn(self) -> None:
-        env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8",
-               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(self.scratch),
-               "USERPROFILE": str(self.scratch), **facilities.essential_environment()}
-        if facilities.forced_portable():  # the worker asks the same layer, and must get the same answers
-            env[facilities.ENV] = os.environ[facilities.ENV]
+        env = worker_environment(self.scratch)
         with processes.SPAWN_LOCK:
+            # A batch's template of this kind forks it (forkserver.py), ready to read its
+            # configuration as a spawned one is; without one, or no answer, it is spawned.
+            self.proc = forkserver.fork_worker("plotting" if self.plotting else "plain", env, str(self.scratch),
+                                               worker_tag(self.submission))
             # stderr is the pipe of everything the submission prints (stdout joins it in
             # the worker); the protocol has stdin and stdout to itself.
-            self.proc = subprocess.Popen(
+            self.proc = self.proc or subprocess.Popen(
                 [*children.python(WORKER_MAIN, dont_write_bytecode=True), worker_tag(self.submission)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=self.scratch, env=env, **facilities.new_group(),
@@ -291,9 +301,10 @@ class Sandbox:
             self.reader.drain()
         except (OSError, AttributeError):
             pass
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr, getattr(self.proc, "status", None)):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
         self.proc = None

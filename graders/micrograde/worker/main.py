@@ -67,7 +67,14 @@ def _prepare_streams():
     return proto_in, proto_out
 
 
+# What this process has prepared: a worker forked from a template (worker/forkserver.py)
+# finds its preparation done.
+_PREPARED = set()
+
+
 def _preload(plotting: bool):
+    if ("plotting" if plotting else "plain") in _PREPARED:
+        return
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     warm_ups = [_warm_up_graphviz] + ([_warm_up_plotting] if plotting else [])
@@ -87,6 +94,7 @@ def _preload(plotting: bool):
     # Keep the preloaded heap (matplotlib, numpy) out of every full garbage collection:
     # a training run makes many cyclic graphs, and the collector would rescan it each time.
     gc.freeze()
+    _PREPARED.update(["plotting", "plain"] if plotting else ["plain"])
 
 
 def _inside(path: str, folder: str) -> bool:
