@@ -17,10 +17,8 @@ Their sockets reach the gradings only (an inherited descriptor, MICROGRADE_WORKE
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from .. import children
@@ -42,16 +40,12 @@ class Template:
         self.proc = None
         self.workers = workers and forkserver.available()  # template workers too (worker/forkserver.py)
         self.worker_templates = []
-        self.home = None
 
     def _start(self):
         self._close_worker_templates()
         env = dict(os.environ)
-        if self.workers:
-            # A home of their own for what matplotlib writes while they prepare, ours alone.
-            self.home = tempfile.mkdtemp(prefix="micrograde-template-")
-            self.worker_templates = [forkserver.Template(kind, worker_environment(self.home), self.home)
-                                     for kind in forkserver.KINDS]
+        if self.workers:  # a worker's environment; the home they prepare in is their own
+            self.worker_templates = [forkserver.Template(kind, worker_environment("/")) for kind in forkserver.KINDS]
             env[forkserver.ENV] = ",".join(f"{t.kind}:{t.client.fileno()}" for t in self.worker_templates)
         self.proc = subprocess.Popen(children.python(SERVE), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, cwd="/", text=True, env=env,
@@ -93,6 +87,3 @@ class Template:
         for worker_template in self.worker_templates:
             worker_template.close()
         self.worker_templates = []
-        if self.home is not None:
-            shutil.rmtree(self.home, ignore_errors=True)
-            self.home = None

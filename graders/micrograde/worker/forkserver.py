@@ -31,11 +31,13 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 from .. import children
@@ -74,7 +76,15 @@ def template(kind: str) -> None:
     sock = socket.socket(fileno=control)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
     processes.die_with_parent()
-    main._preload(kind == "plotting")
+    # What matplotlib writes while it prepares (its caches) goes to a home of our own, removed
+    # once prepared: the forks never find it (their home is their scratch), and a batch
+    # killed outright leaves nothing of it.
+    home = tempfile.mkdtemp(prefix="micrograde-template-")
+    os.environ["HOME"] = os.environ["USERPROFILE"] = home
+    try:
+        main._preload(kind == "plotting")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     serve(sock)
 
 
@@ -284,14 +294,14 @@ def _kill_all(workers) -> None:
 class Template:
     """One template worker of one kind, with the socket a grading asks it on."""
 
-    def __init__(self, kind: str, env: dict, home: str):
+    def __init__(self, kind: str, env: dict):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.kind = kind
         self.client = theirs
         with processes.SPAWN_LOCK:
             self.proc = subprocess.Popen([*children.python(boot(kind), dont_write_bytecode=True), PLACEHOLDER],
                                          stdin=ours, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         cwd=home, env=env, **facilities.new_group())
+                                         cwd="/", env=env, **facilities.new_group())
         ours.close()
 
     def close(self) -> None:
