@@ -45,23 +45,30 @@ class Watch:
         self.methods = [(vars(holder), attr, qualname, vars(holder)[attr])
                         for _, module in self.modules for holder, attr, qualname in _functions(module)
                         if holder is not module]
+        # Compared by identity (operator.is_: never id(), an audited event, nor ==, which
+        # would call an __eq__ the submission may define).
+        self.method_holders = [namespace for namespace, *_ in self.methods]
+        self.method_names = [attr for _, attr, *_ in self.methods]
         self.method_values = [fn for *_, fn in self.methods]
         self.probe_functions = dict(probes)
         # Every module-level binding of the kit: rebinding one (a table, a class the probes
         # use) is as much a takeover as replacing a function.
         self.bindings = [(name, vars(module), dict(vars(module))) for name, module in self.modules]
-        self.binding_values = [(namespace, list(snapshot), list(snapshot.values()))
+        self.binding_values = [(namespace, snapshot.keys(), list(snapshot.values()))
                                for _, namespace, snapshot in self.bindings]
 
     def _unchanged(self) -> bool:
         """The common case, decided in C loops: every binding, method and probe is the object
         it was (this runs on every request)."""
         same = operator.is_
-        return (all(list(namespace) == keys and all(map(same, namespace.values(), values))
-                    for namespace, keys, values in self.binding_values)
-                and all(map(same, [namespace.get(attr) for namespace, attr, *_ in self.methods], self.method_values))
-                and self.probes.keys() == self.probe_functions.keys()
+        try:
+            methods = all(map(same, map(operator.getitem, self.method_holders, self.method_names), self.method_values))
+        except KeyError:
+            return False
+        return (methods and self.probes.keys() == self.probe_functions.keys()
                 and all(map(same, map(self.probes.get, self.probe_functions), self.probe_functions.values()))
+                and all(namespace.keys() == keys and all(map(same, namespace.values(), values))
+                        for namespace, keys, values in self.binding_values)
                 and all(sys.modules.get(name) in (None, module) for name, module in self.modules))
 
     def _changed(self) -> list[str]:
