@@ -460,6 +460,7 @@ while len(_held) < 8:   # until every child holds its share (or is gone): then a
     if not _chunk:
         break
     _held += _chunk
+_time.sleep(1.0)   # as a slow probe would: the watchdog (no cgroup) looks every 0.2 s
 """
 
 # Issue 19. A 15 MB frame written straight onto every pipe the worker may write to (its
