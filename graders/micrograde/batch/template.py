@@ -18,7 +18,6 @@ Their sockets reach the gradings only (an inherited descriptor, MICROGRADE_WORKE
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from .. import children

@@ -3,9 +3,10 @@
 One folder per user, shared by a student's repeated runs and by every job of a batch:
 the platform's user cache folder, or `MICROGRADE_CACHE_DIR` (`off` turns the cache off).
 An entry's file name is a digest of everything its examples depend on: the kit's own
-files (graders, specs: contract and rubric, as grading_key.kit_digest reads them), the Python and Hypothesis versions, the
-check, its seed and settings and the strategies it draws from. A changed kit therefore
-never finds an old entry; old entries are simply never read again.
+files (graders, specs: contract and rubric, as grading_key.kit_digest reads them), the
+Python and Hypothesis versions, the check, its seed and settings and the strategies it
+draws from. A changed kit therefore never finds an old entry; old entries are simply
+never read again.
 
 Entries are written atomically (a reader sees a whole entry or none, concurrent batch jobs
 included). An entry that cannot be read, or holds anything but plain data and the kit's

@@ -1,8 +1,10 @@
 """Inside the worker process: prepare, isolate, then answer probe requests until EOF.
 
 Started by `client.Sandbox` as `python -I -B -c BOOT TAG`, or forked from a batch's template
-worker that has run `_preload` (forkserver.py); its configuration is the first frame it reads. Everything the grader's own code needs is imported before the submission is put on sys.path and, when we are root,
-before privileges are dropped: after that the interpreter's own tree may be unreadable.
+worker that has run `_preload` (forkserver.py); its configuration is the first frame it
+reads. Everything the grader's own code needs is imported before the submission is put on
+sys.path and, when we are root, before privileges are dropped: after that the
+interpreter's own tree may be unreadable.
 """
 import gc
 import os
