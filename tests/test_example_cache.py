@@ -8,15 +8,17 @@ last test compares real gradings of mutants with the cache and without.
 import io
 import os
 import pickle
+import subprocess
+import sys
 
-import hypothesis
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import strategies as st
 
 import corpus
 from micrograde import examples
 from micrograde.examples import replay, store
-from micrograde.plugin import Grading  # noqa: F401  (registers the graders' Hypothesis profile)
+from micrograde.exprgen import Programs
+from micrograde.spec import KIT_ROOT
 from mutants import MUTANTS
 
 
@@ -32,28 +34,27 @@ def _entries(folder):
 
 
 def property_check(fails_at=None, seed=7, draw_more=False):
-    """A property test like a grader's: logs each example it is asked about, and fails
+    """A property check like a grader's: logs each example it is asked about, and fails
     (an AssertionError, a verdict) on examples of x above `fails_at`."""
     asked = []
 
-    @given(x=st.integers(0, 10_000), data=st.data())
-    def check_something(x, data):
+    @examples.property_check
+    def check_something(data):
+        x = data.draw(st.integers(0, 10_000), label="x")
         y = data.draw(st.integers(0, 50), label="y")
         if draw_more:
             data.draw(st.booleans(), label="extra")
         asked.append((x, y))
         assert fails_at is None or x + y <= fails_at, f"x + y = {x + y} is above {fails_at}"
 
-    check_something = hypothesis.settings.get_profile("micrograde")(check_something)
-    hypothesis.seed(seed)(check_something)
-    return check_something, asked
+    return check_something.property_check, seed, asked
 
 
-def run(check):
+def run(check, variant=""):
     """What the check's body was asked, in order, and how the check ended."""
-    test, asked = check
+    test, seed, asked = check
     try:
-        examples.run(test, {})
+        examples.run(test, {}, seed, variant=variant)
         verdict = "passed"
     except AssertionError as e:
         verdict = str(e)
@@ -127,8 +128,7 @@ def test_a_changed_kit_never_reads_an_old_entry(cache, monkeypatch):
 
 def test_each_parametrization_of_a_check_has_its_own_entry(cache):
     for variant in ("exp", "log", "exp"):
-        test, _ = property_check()
-        examples.run(test, {}, variant=variant)
+        run(property_check(), variant)
     assert len(_entries(cache)) == 2
 
 
@@ -173,3 +173,29 @@ def test_a_submission_with_a_broken_operator_first_leaves_the_reference_its_own_
     corpus.grade(corpus.REFERENCE, tmp_path / "second.json", milestones=["m1", "m2"])
     # ...which its next grading reads, rewriting nothing.
     assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == own
+
+
+def test_a_program_drawn_from_the_cache_is_the_one_hypothesis_draws(cache):
+    """What a grader's body draws (exprgen.Programs) names the strategy Hypothesis draws from."""
+    drawn = []
+
+    @examples.property_check
+    def check_programs(data):
+        drawn.append(data.draw(Programs(ops=("mul", "add"), max_ops=4), label="program"))
+
+    examples.run(check_programs.property_check, {}, 3)
+    recorded, drawn[:] = list(drawn), []
+    examples.run(check_programs.property_check, {}, 3)
+    assert drawn == recorded and all(op.kind in ("add", "mul") for p in drawn for op in p.ops)
+
+
+def test_a_grading_from_a_warm_cache_never_imports_hypothesis(tmp_path, cache):
+    """Replaying is the point of the cache: importing Hypothesis is a fifth of a grading's start-up."""
+    script = ("import sys, pytest\n"
+              f"code = pytest.main(['graders/m1', '--submission={corpus.REFERENCE}', '--report={tmp_path / 'r.json'}',"
+              " '-q'])\n"
+              "print(int(code), 'hypothesis' in sys.modules)")
+    env = {**os.environ, store.ENV: str(cache), "PYTHONPATH": str(KIT_ROOT / "graders")}
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=KIT_ROOT, env=env, capture_output=True, text=True)
+            for _ in range(2)]
+    assert [r.stdout.split()[-2:] for r in runs] == [["0", "True"], ["0", "False"]], runs

@@ -2,25 +2,24 @@
 trusted/operations.py), each in random graphs with +, - and *. The `operation` fixture is
 the course's operation the check was collected for: one check per operation, by name
 (test_exp_..., test_sigmoid_...). Without extra operations these checks do not exist."""
-from hypothesis import given, strategies as st
-
+from micrograde.examples import property_check
 from micrograde.expect import expect_finite_differences, expect_program
-from micrograde.exprgen import programs
+from micrograde.exprgen import Programs
 from micrograde.probes import names as probes
 
 WITH = ("add", "sub", "mul")
 
 
 def _program(data, operation):
-    return data.draw(programs(ops=(operation,) + WITH, min_ops=1, max_ops=6), label="program")
+    return data.draw(Programs(ops=(operation,) + WITH, min_ops=1, max_ops=6), label="program")
 
 
-@given(data=st.data())
+@property_check
 def test_operation_has_exact_forward_values_and_local_gradients_in_random_graphs(sandbox, operation, data):
     expect_program(sandbox, _program(data, operation), what=f"a random graph with {operation}")
 
 
-@given(data=st.data())
+@property_check
 def test_operation_gradients_agree_with_finite_differences_of_your_forward_pass(sandbox, operation, data):
     expect_finite_differences(sandbox, _program(data, operation), probes.ENGINE_LOCAL_PROGRAM,
                               f"a random graph with {operation}", source="each node's _backward")

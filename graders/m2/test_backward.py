@@ -1,8 +1,7 @@
 """M2: backward() fills in every gradient of the graph, shared nodes included."""
-from hypothesis import given, strategies as st
-
+from micrograde.examples import property_check
 from micrograde.expect import expect_close, expect_finite_differences, expect_program
-from micrograde.exprgen import Op, Program, programs, single_op
+from micrograde.exprgen import Op, Program, Programs, single_op
 from micrograde.probes import names as probes
 from micrograde.trusted.programs import gradients
 
@@ -16,15 +15,15 @@ GRAPH_OPS = ("add", "sub", "mul", "div", "pow", "neg", "relu", "tanh")
 
 def _graph(profile, data):
     ops = profile.operations(GRAPH_OPS)
-    return data.draw(programs(ops=ops, left_constants=profile.left_constants()), label="program")
+    return data.draw(Programs(ops=ops, left_constants=profile.left_constants()), label="program")
 
 
-@given(data=st.data())
+@property_check
 def test_backward_matches_exact_gradients_on_random_graphs(sandbox, profile, data):
     expect_program(sandbox, _graph(profile, data), probe=probes.AUTOGRAD_BACKWARD_PROGRAM, what="backward() on a random graph")
 
 
-@given(data=st.data())
+@property_check
 def test_backward_agrees_with_finite_differences_of_your_forward_pass(sandbox, profile, data):
     expect_finite_differences(sandbox, _graph(profile, data), probes.AUTOGRAD_BACKWARD_PROGRAM,
                               "backward() on a random graph", source="backward()")

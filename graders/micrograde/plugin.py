@@ -8,10 +8,10 @@ becomes the check's status, its message the feedback. The run's state lives in
 """
 import functools
 import inspect
+import sys
 import time
 from pathlib import Path
 
-import hypothesis
 import pytest
 
 from . import __version__, capabilities, early_worker, examples, integrity, rubric, seeds, signatures
@@ -31,19 +31,6 @@ from .worker.client import enforcement, not_enforced_note
 
 FEEDBACK_LINES = 14
 WARNINGS = pytest.StashKey[list]()
-
-hypothesis.settings.register_profile(
-    "micrograde",
-    max_examples=200,
-    database=None,
-    deadline=None,
-    derandomize=False,  # each check is seeded explicitly from the grading seed instead
-    suppress_health_check=list(hypothesis.HealthCheck),
-    phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
-    report_multiple_bugs=False,
-    print_blob=False,
-)
-
 
 class Grading:
     """One grading run: its settings, results so far, and the report it writes."""
@@ -135,7 +122,6 @@ def pytest_configure(config):
     """Start the grading run: check the options, read the submission, fix pytest's output."""
     if config.getoption("submission", default=None) is None:
         raise pytest.UsageError("the graders run as `pytest graders/...` from the kit, or `micrograde grade DIR`")
-    hypothesis.settings.load_profile("micrograde")
     # Our own summary lists every lost point with its feedback; pytest's tracebacks would
     # show grader internals instead. Set here too: `--submission DIR` can move pytest's
     # rootdir away from graders/pytest.ini.
@@ -217,8 +203,9 @@ def pytest_collection_modifyitems(session, config, items):
             off.append(item)
             continue
         keep.append(item)
-        if hasattr(item.obj, "hypothesis"):
-            hypothesis.seed(grading.check_seed(name))(item.obj)
+        if hasattr(item.obj, "hypothesis"):  # an instructor's own @given check: Hypothesis is imported
+            examples.property.settings()
+            sys.modules["hypothesis"].seed(grading.check_seed(name))(item.obj)
     if off:
         config.hook.pytest_deselected(items=off)
         items[:] = keep
@@ -251,13 +238,15 @@ def pytest_sessionstart(session):
 def pytest_pyfunc_call(pyfuncitem):
     """A property check runs on the examples an earlier run drew for its seed (examples/):
     the same verdicts, without drawing them again."""
-    if not hasattr(pyfuncitem.obj, "hypothesis"):
+    check = getattr(pyfuncitem.obj, "property_check", None)
+    if check is None:
         return None
     testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     variant = pyfuncitem.callspec.id if hasattr(pyfuncitem, "callspec") else ""
     if "profile" in testargs:  # its draws depend on what works
         variant += "|" + testargs["profile"].key()
-    examples.run(pyfuncitem.obj, testargs, verdicts=(AssertionError, ProbeError, SubmissionError), variant=variant)
+    seed = pyfuncitem.config.stash[GRADING].check_seed(check_name(pyfuncitem))
+    examples.run(check, testargs, seed, verdicts=(AssertionError, ProbeError, SubmissionError), variant=variant)
     return True
 
 
@@ -337,7 +326,8 @@ def _feedback(excinfo) -> tuple[str, str]:
 
 
 def _feedback_of(exc) -> tuple[str, str]:
-    if isinstance(exc, hypothesis.errors.Flaky) and getattr(exc, "exceptions", None):
+    errors = sys.modules.get("hypothesis.errors")  # a Flaky failure: only once Hypothesis ran
+    if errors is not None and isinstance(exc, errors.Flaky) and getattr(exc, "exceptions", None):
         # The failure Hypothesis saw first, not its wrapper (whose text holds object addresses).
         status, text = _feedback_of(exc.exceptions[0])
         return status, f"{text}\n{NOT_REPEATED}"

@@ -56,6 +56,9 @@ class Program:
         object.__setattr__(self, "ops", ops)
         _validate(self)
 
+    def __deepcopy__(self, memo):
+        return self  # immutable (frozen, of tuples of numbers and strings): nothing to copy
+
     @property
     def n_nodes(self) -> int:
         return len(self.inputs) + len(self.ops)

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from ..trusted.programs import apply_op
 from ..trusted.operations import CATALOGUE
-from .program import ALL_OPS, BINARY_OPS, EXTRA_BINARY_OPS, EXTRA_UNARY_OPS, KNOWN_OPS, UNARY_OPS, Op, Program
+from .drawn import Programs
+from .program import ALL_OPS, BINARY_OPS, EXTRA_BINARY_OPS, EXTRA_UNARY_OPS, UNARY_OPS, Op, Program
 
 MAX_ABS = 1e3  # every node value, at every checked point
 MIN_DENOMINATOR = 0.5  # |b| in a / b
@@ -46,25 +47,18 @@ def programs(min_inputs=1, max_inputs=4, min_ops=1, max_ops=8, ops=ALL_OPS, left
     included, use only those kinds. With an extra operation, include "add": the last
     substitute of an operation with a restricted domain (log, sqrt) is an addition. ``left_constants``: the binary
     kinds that may have a number on their left (``2 - x`` needs ``__rsub__``); the others
-    always get theirs on the right.
+    always get theirs on the right. (A property check's body draws ``drawn.Programs`` with
+    the same arguments, which names this strategy without importing Hypothesis.)
     """
-    kinds = tuple(k for k in KNOWN_OPS if k in set(ops))  # canonical, hash-independent order
-    unknown = set(ops) - set(KNOWN_OPS)
-    if unknown or not kinds:
-        raise ValueError(f"ops must be a non-empty subset of {KNOWN_OPS}, got {ops!r}")
-    if not 1 <= min_inputs <= max_inputs <= 4:
-        raise ValueError("need 1 <= min_inputs <= max_inputs <= 4")
-    if not 0 <= min_ops <= max_ops:
-        raise ValueError("need 0 <= min_ops <= max_ops")
-    left = tuple(k for k in BINARY_OPS if k in set(left_constants))
-    return _strategy(min_inputs, max_inputs, min_ops, max_ops, kinds, left)
+    return strategy_of(Programs(min_inputs, max_inputs, min_ops, max_ops, tuple(ops), tuple(left_constants)))
 
 
 @functools.lru_cache(maxsize=256)
-def _strategy(*arguments):
-    # One strategy object per set of arguments: Hypothesis computes a strategy's repr once
-    # per object, and the example cache compares that repr on every draw it replays.
-    return _programs(*arguments)
+def strategy_of(arguments: Programs):
+    # One strategy object per set of arguments: constructing a strategy validates it, and
+    # Hypothesis computes its repr once per object.
+    return _programs(arguments.min_inputs, arguments.max_inputs, arguments.min_ops, arguments.max_ops,
+                     arguments.ops, arguments.left_constants)
 
 
 @st.composite
