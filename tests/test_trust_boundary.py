@@ -34,7 +34,8 @@ def test_the_worker_never_loads_the_graders_own_arithmetic(tmp_path):
     with Sandbox(_reporting_submission(tmp_path / "sub")) as sandbox:
         sandbox.call(probes.ENGINE_LOCAL_PROGRAM, "a program", program=program.to_json())
         sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "backward()", program=program.to_json())
-        sandbox.call(probes.AUTOGRAD_OUTPUTS, "forward passes", programs=[program.to_json()])
+        sandbox.call(probes.AUTOGRAD_BACKWARD_PROGRAM, "forward passes", program=program.to_json(),
+                     nudged=[program.to_json()])
         sandbox.call(probes.GRADCHECK_NUMERICAL_GRAD, "numerical_grad", function="smooth", xs=[0.7, -1.3, 0.4])
         sandbox.call(probes.NN_MLP_PARAMETERS, "MLP(3, [4, 4, 1])", nin=3, nouts=[4, 4, 1], seed=1)
         sandbox.call(probes.LOSSES_MSE, "mse_loss", predictions=[1.0, 2.0], targets=[0.0, 2.5])

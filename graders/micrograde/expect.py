@@ -51,10 +51,10 @@ def expect_finite_differences(sandbox, program, probe: str, what: str, source: s
     """d(out)/d(x_i) as the submission computes it (`probe`: each node's _backward, or
     backward()) equals the central difference of the submission's own forward pass at
     inputs the grader nudges. `source`: the gradients' origin, as the feedback names it."""
-    answer = sandbox.call(probe, what, program=program.to_json())
+    # The forward passes at nudged inputs go with the gradients' probe: one round trip per example.
     shifted = [Program(inputs=tuple(p), ops=program.ops).to_json() for p in nudged_points(program.inputs)]
-    outs = sandbox.call(probes.AUTOGRAD_OUTPUTS, "the forward pass at nudged inputs", programs=shifted)
-    f = answer["values"][-1]
+    answer = sandbox.call(probe, what, program=program.to_json(), nudged=shifted)
+    f, outs = answer["values"][-1], answer["nudged"]
     for i, x in enumerate(program.inputs):
         g, up, down = answer["grads"][i], outs[2 * i], outs[2 * i + 1]
         if not all(isinstance(v, float) for v in (g, up, down, f)):

@@ -3,24 +3,20 @@ import math
 
 from . import lookup
 from .builder import _APPLY as APPLY
-from .engine import DUNDER, built, value_class
+from .engine import DUNDER, built, outputs, value_class
 from . import names
 from .table import probe
 from .values import data_of, grad_of, plain, run_local_backward, set_grad, topological_order
 
 
 @probe(names.AUTOGRAD_BACKWARD_PROGRAM)
-def backward_program(program):
+def backward_program(program, nudged=()):
+    """`nudged`: programs whose output alone is wanted too (finite differences of the
+    submission's own forward pass), after the backward pass: one round trip for both."""
     nodes = built(program)
     lookup.method(type(nodes[-1]), "backward")
     nodes[-1].backward()
-    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
-
-
-@probe(names.AUTOGRAD_OUTPUTS)
-def outputs(programs):
-    """The output value of each program: the forward pass alone, for finite differences."""
-    return [data_of(built(p)[-1]) for p in programs]
+    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes], "nudged": outputs(nudged)}
 
 
 @probe(names.AUTOGRAD_DOUBLE_BACKWARD)

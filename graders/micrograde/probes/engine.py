@@ -56,12 +56,18 @@ def _spelled(v, roles) -> dict:
     return {role: next((s for s in lookup.spellings(role) if hasattr(v, s)), None) for role in roles}
 
 
+def outputs(programs) -> list:
+    """The output value of each program: the forward pass alone (finite differences)."""
+    return [data_of(built(p)[-1]) for p in programs]
+
+
 @probe(names.ENGINE_LOCAL_PROGRAM)
-def local_program(program):
+def local_program(program, nudged=()):
+    """`nudged`: as autograd.backward_program's."""
     nodes = built(program)
     lookup.attribute(nodes[-1], "_backward")  # often set per instance in __init__, not on the class
     run_local_backward(nodes[-1])
-    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes]}
+    return {"values": [data_of(n) for n in nodes], "grads": [grad_of(n) for n in nodes], "nudged": outputs(nudged)}
 
 
 @probe(names.ENGINE_STRUCTURE)

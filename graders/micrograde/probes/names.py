@@ -6,7 +6,6 @@ the probe exercises. Standard library only: the worker imports it.
 """
 
 AUTOGRAD_BACKWARD_PROGRAM = "autograd.backward_program"
-AUTOGRAD_OUTPUTS = "autograd.outputs"
 AUTOGRAD_DOUBLE_BACKWARD = "autograd.double_backward"
 AUTOGRAD_ACTIVATION = "autograd.activation"
 AUTOGRAD_UPSTREAM = "autograd.upstream"
