@@ -11,6 +11,7 @@ the request's sequence number, or frames nobody asked for (worker/client.py).
 """
 import operator
 import sys
+from itertools import chain
 
 KIT = "micrograde"
 
@@ -28,6 +29,21 @@ def _functions(module):
                     yield value, attr, f"{module.__name__}.{name}.{attr}"
 
 
+_ABSENT = object()
+
+
+def _rebound(current: dict, snapshot: dict) -> tuple[list[str], bool]:
+    """The names bound to another object in `current` than in `snapshot` (its copy, taken
+    when the worker became ready), added or removed, sorted; and whether `current` holds a
+    key that is not a plain string. Such keys are never hashed or compared: that would run
+    the submission's methods."""
+    items = list(current.items())
+    names = {k: v for k, v in items if type(k) is str}
+    changed = sorted(k for k in names.keys() | snapshot.keys()
+                     if names.get(k, _ABSENT) is not snapshot.get(k, _ABSENT))
+    return changed, len(names) < len(items)
+
+
 class Watch:
     """A fingerprint of the kit in this process: identities only, cheap to compare on
     every request (a replaced function or code object is a new object)."""
@@ -38,6 +54,7 @@ class Watch:
         self.reported: set[str] = set()
         self.modules = [(name, module) for name, module in list(sys.modules.items())
                         if name == KIT or name.startswith(KIT + ".")]
+        self.module_names = [name for name, _ in self.modules]
         # Methods of the kit's classes (a module's own functions are among its bindings).
         # Their code objects are not compared: assigning __code__ is refused by the audit
         # hook (worker/audit.py), and reading it is an audited event, a hook call per
@@ -54,22 +71,34 @@ class Watch:
         # Every module-level binding of the kit: rebinding one (a table, a class the probes
         # use) is as much a takeover as replacing a function.
         self.bindings = [(name, vars(module), dict(vars(module))) for name, module in self.modules]
-        self.binding_values = [(namespace, snapshot.keys(), list(snapshot.values()))
-                               for _, namespace, snapshot in self.bindings]
+        # The same, flat, for the check on every request: a namespace holds what it held when
+        # its size, its names and its values, in its own order, are the very objects they were.
+        # Names are compared by identity too: hashing or comparing them would call the methods
+        # of a key the submission put there.
+        self.namespaces = [namespace for _, namespace, _ in self.bindings]
+        self.sizes = [len(snapshot) for *_, snapshot in self.bindings]
+        self.names = [k for *_, snapshot in self.bindings for k in snapshot]
+        self.values = [v for *_, snapshot in self.bindings for v in snapshot.values()]
+        self.probe_names = list(self.probe_functions)
+        self.probe_values = list(self.probe_functions.values())
 
     def _unchanged(self) -> bool:
         """The common case, decided in C loops: every binding, method and probe is the object
-        it was (this runs on every request)."""
+        it was (this runs on every request). A name removed and put back as it was fails it
+        too; the full comparison (_changed) then finds nothing."""
         same = operator.is_
         try:
             methods = all(map(same, map(operator.getitem, self.method_holders, self.method_names), self.method_values))
         except KeyError:
             return False
-        return (methods and self.probes.keys() == self.probe_functions.keys()
-                and all(map(same, map(self.probes.get, self.probe_functions), self.probe_functions.values()))
-                and all(namespace.keys() == keys and all(map(same, namespace.values(), values))
-                        for namespace, keys, values in self.binding_values)
-                and all(sys.modules.get(name) in (None, module) for name, module in self.modules))
+        return (methods and list(map(len, self.namespaces)) == self.sizes
+                and all(map(same, chain.from_iterable(self.namespaces), self.names))
+                and all(map(same, chain.from_iterable(map(dict.values, self.namespaces)), self.values))
+                and len(self.probes) == len(self.probe_names)
+                and all(map(same, self.probes, self.probe_names))
+                and all(map(same, self.probes.values(), self.probe_values))
+                and all(found is None or found is module
+                        for found, (_, module) in zip(map(sys.modules.get, self.module_names), self.modules)))
 
     def _changed(self) -> list[str]:
         if self._unchanged():
@@ -77,19 +106,19 @@ class Watch:
         # The kit's modules are out of sys.modules once the audit hook is in (worker/audit.py):
         # one found there again was put back by the submission.
         found = [f"module {name} was put into sys.modules" for name, module in self.modules
-                 if sys.modules.get(name) not in (None, module)]
+                 if sys.modules.get(name, module) is not module and sys.modules.get(name) is not None]
         for name, namespace, snapshot in self.bindings:
-            if namespace.keys() != snapshot.keys() or any(namespace[k] is not v for k, v in snapshot.items()):
-                changed = sorted(k for k in namespace.keys() | snapshot.keys() if namespace.get(k) is not snapshot.get(k))
-                found += [f"{name}.{k} was rebound, added or removed" for k in changed[:5]]
+            changed, odd = _rebound(namespace, snapshot)
+            found += [f"{name}.{k} was rebound, added or removed" for k in changed[:5]]
+            if odd:
+                found.append(f"{name} got a binding whose name is not a string")
         for namespace, attr, qualname, fn in self.methods:
             if namespace.get(attr) is not fn:
                 found.append(f"function {qualname} was replaced or removed")
-        if self.probes.keys() != self.probe_functions.keys() or any(
-                self.probes[name] is not fn for name, fn in self.probe_functions.items()):
-            changed = sorted(name for name in self.probes.keys() | self.probe_functions.keys()
-                             if self.probes.get(name) is not self.probe_functions.get(name))
-            found += [f"probe {name} was replaced, added or removed" for name in changed]
+        changed, odd = _rebound(self.probes, self.probe_functions)
+        found += [f"probe {name} was replaced, added or removed" for name in changed]
+        if odd:
+            found.append("the probe table got an entry whose name is not a string")
         return found
 
     def changes(self, depth: int) -> list[str]:
