@@ -119,6 +119,7 @@ class Group:
         # Named after the process that made it: if that process dies, its parent finds its groups.
         name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.folders = {}
+        self.oom_events = None
         try:
             for controller, parent in parents.folders.items():
                 folder = os.path.join(parent, name)
@@ -128,6 +129,13 @@ class Group:
         except OSError:
             self.remove()
             raise
+        # Read after every answer (watchdog.Watchdog.oom): kept open and read again from its
+        # start, as the kernel allows, rather than opened each time.
+        try:
+            self.oom_events = os.open(self._file("memory", "memory.events" if self.version == 2
+                                                 else "memory.oom_control"), os.O_RDONLY)
+        except OSError:
+            self.oom_events = None
 
     def _file(self, controller: str, name: str) -> str:
         return os.path.join(self.folders["" if self.version == 2 else controller], name)
@@ -175,11 +183,8 @@ class Group:
     def oom_kills(self) -> int:
         """How many processes of the group the kernel killed for its memory limit, so far."""
         try:
-            if self.version == 2:
-                text = _read(self._file("memory", "memory.events"))
-            else:
-                text = _read(self._file("memory", "memory.oom_control"))
-        except OSError:
+            text = os.pread(self.oom_events, 4096, 0).decode()
+        except (OSError, TypeError):  # not readable, or the group is removed
             return 0
         counts = dict(line.split()[:2] for line in text.splitlines() if len(line.split()) >= 2)
         try:
@@ -204,6 +209,9 @@ class Group:
     def remove(self) -> None:
         """Kill what is left and remove every folder the kit created."""
         self.kill()
+        events, self.oom_events = getattr(self, "oom_events", None), None
+        if events is not None:
+            os.close(events)
         for folder in list(self.folders.values()):
             for _ in range(100):
                 try:
