@@ -39,6 +39,8 @@ REFUSED = "refused"
 SEAL = "seal"
 HEADER = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024
+# What json.dumps(obj, allow_nan=True, separators=(",", ":")) builds on every call.
+_ENCODER = json.JSONEncoder(allow_nan=True, separators=(",", ":"))
 
 
 def seal(key: bytes, seq) -> str:
@@ -50,7 +52,7 @@ def seal(key: bytes, seq) -> str:
 
 
 def encode(obj) -> bytes:
-    data = json.dumps(obj, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    data = _ENCODER.encode(obj).encode("utf-8")
     if len(data) > MAX_FRAME:
         raise ProtocolError(f"answer of {len(data)} bytes is larger than {MAX_FRAME}")
     return HEADER.pack(len(data)) + data
@@ -92,6 +94,7 @@ class FrameReader:
     def __init__(self, fd: int, output_fd: int | None = None, on_output=None):
         self.fd = fd
         self.buffer = bytearray()
+        self.last = b""  # the JSON text of the last frame read
         self.output_fd = output_fd
         self.on_output = on_output
 
@@ -154,7 +157,7 @@ class FrameReader:
             raise ProtocolError(f"an answer of {size} bytes, more than the {min(max_size, MAX_FRAME)} "
                                 "bytes any answer to this request can need")
         self._fill(HEADER.size + size, deadline)
-        data = bytes(self.buffer[HEADER.size:HEADER.size + size])
+        data = self.last = bytes(self.buffer[HEADER.size:HEADER.size + size])
         del self.buffer[:HEADER.size + size]
         self.drain()
         try:
