@@ -8,6 +8,10 @@ No imports beyond the standard library: the worker's client (in the grader) uses
 # gigabyte report, nor gigabytes of grader memory.
 TEXT_CAP = 64 * 1024
 CUT = "\n[... {} characters left out ...]\n"
+# Decoded, a JSON text no longer than TEXT_CAP holds no longer string (a character takes a
+# byte at least), and one with no more brackets than this no deeper nesting than `capped`
+# walks wherever the grader calls it: `capped` would return an equal copy.
+SHALLOW_BRACKETS = 64
 
 
 def cap(text, limit: int = TEXT_CAP) -> str:
@@ -17,6 +21,11 @@ def cap(text, limit: int = TEXT_CAP) -> str:
         return text
     half = max(limit // 2 - len(CUT), 0)
     return text[:half] + CUT.format(len(text) - 2 * half) + text[len(text) - half:]
+
+
+def needs_capping(text: bytes) -> bool:
+    """Whether the data decoded from the JSON `text` may need `capped` (with TEXT_CAP)."""
+    return len(text) > TEXT_CAP or text.count(b"[") + text.count(b"{") > SHALLOW_BRACKETS
 
 
 def capped(data, limit: int = TEXT_CAP):

@@ -15,7 +15,7 @@ from .. import children, spec
 from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, NotGradedSeparately, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
-from ..untrusted import cap, capped
+from ..untrusted import cap, capped, needs_capping
 from . import cgroup, facilities, forkserver, isolation, processes, sweep
 from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
@@ -464,7 +464,7 @@ class Sandbox:
         if not isinstance(frame, dict):
             raise ProtocolError("an answer that is not an object")
         try:
-            return message_from_frame(capped(frame))
+            return message_from_frame(capped(frame) if needs_capping(self.reader.last) else frame)
         except RecursionError:
             self._kill()
             raise WorkerCrashed(f"{what}: the worker's answer was nested too deeply to be plain data") from None
