@@ -183,13 +183,12 @@ class Group:
     def oom_kills(self) -> int:
         """How many processes of the group the kernel killed for its memory limit, so far."""
         try:
-            text = os.pread(self.oom_events, 4096, 0).decode()
+            words = os.pread(self.oom_events, 4096, 0).split()  # lines of "name count"
         except (OSError, TypeError):  # not readable, or the group is removed
             return 0
-        counts = dict(line.split()[:2] for line in text.splitlines() if len(line.split()) >= 2)
         try:
-            return int(counts.get("oom_kill", "0"))
-        except ValueError:
+            return int(words[words.index(b"oom_kill") + 1])
+        except (ValueError, IndexError):
             return 0
 
     def cpu_seconds(self) -> float | None:
