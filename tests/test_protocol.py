@@ -9,6 +9,7 @@ import pytest
 from micrograde.errors import ProtocolError
 from micrograde.probes import names
 from micrograde.probes.registry import load_probes
+from micrograde.untrusted import TEXT_CAP, capped, needs_capping
 from micrograde.worker import protocol as p
 
 GRADERS = Path(names.__file__).resolve().parents[2]
@@ -57,3 +58,22 @@ def test_no_grader_names_a_probe_with_a_raw_string():
             if isinstance(node, ast.Constant) and node.value in NAMES:
                 raw.append(f"{path.relative_to(GRADERS)}:{node.lineno} {node.value!r}")
     assert raw == []
+
+
+@pytest.mark.parametrize("answer", [
+    {"values": [2.0, -3.0], "grads": [1.0, 1.0]}, "Value(data=2.5, grad=0.75)", None, 1.5, [],
+    {"x" * 60_000: "y" * 4_000}, "é" * 10_000, [[[[1]]]] * 16,
+])
+def test_an_answer_taken_as_decoded_is_what_capping_would_give(answer):
+    text = json.dumps({"ok": answer, "seq": 3}).encode()
+    if not needs_capping(text):
+        assert capped(json.loads(text)) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({"ok": "y" * (TEXT_CAP + 1)}).encode(),  # a string to cut
+    b"[" * 600 + b"]" * 600,  # nested deeper than capped() may be able to walk
+    json.dumps({"ok": [{"a": [1]}] * 40}).encode(),
+])
+def test_an_answer_that_may_need_capping_is_capped(text):
+    assert needs_capping(text)
