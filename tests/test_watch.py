@@ -61,6 +61,7 @@ def test_nothing_changed_reports_nothing(kit):
     (lambda m: setattr(m, "LIMIT", 4), f"{NAME}.LIMIT was rebound"),
     (lambda m: setattr(m, "LIMIT", Lying()), f"{NAME}.LIMIT was rebound"),
     (lambda m: setattr(m, "added", 1), f"{NAME}.added was rebound, added or removed"),
+    (lambda m: setattr(m, "added", None), f"{NAME}.added was rebound, added or removed"),
     (lambda m: delattr(m, "TABLE"), f"{NAME}.TABLE was rebound, added or removed"),
     (lambda m: vars(m).__setitem__("renamed", vars(m).pop("LIMIT")), f"{NAME}.renamed was"),
     (lambda m: setattr(m, "helper", lambda: 1), f"{NAME}.helper was rebound"),

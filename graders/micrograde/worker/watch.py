@@ -88,17 +88,17 @@ class Watch:
         too; the full comparison (_changed) then finds nothing."""
         same = operator.is_
         try:
-            methods = all(map(same, map(operator.getitem, self.method_holders, self.method_names), self.method_values))
-        except KeyError:
+            return (all(map(same, map(operator.getitem, self.method_holders, self.method_names), self.method_values))
+                    and list(map(len, self.namespaces)) == self.sizes
+                    and all(map(same, chain.from_iterable(self.namespaces), self.names))
+                    and all(map(same, chain.from_iterable(map(dict.values, self.namespaces)), self.values))
+                    and len(self.probes) == len(self.probe_names)
+                    and all(map(same, self.probes, self.probe_names))
+                    and all(map(same, self.probes.values(), self.probe_values))
+                    and all(found is None or found is module
+                            for found, (_, module) in zip(map(sys.modules.get, self.module_names), self.modules)))
+        except (KeyError, RuntimeError):  # a method removed; a namespace changed size as we read it (a thread)
             return False
-        return (methods and list(map(len, self.namespaces)) == self.sizes
-                and all(map(same, chain.from_iterable(self.namespaces), self.names))
-                and all(map(same, chain.from_iterable(map(dict.values, self.namespaces)), self.values))
-                and len(self.probes) == len(self.probe_names)
-                and all(map(same, self.probes, self.probe_names))
-                and all(map(same, self.probes.values(), self.probe_values))
-                and all(found is None or found is module
-                        for found, (_, module) in zip(map(sys.modules.get, self.module_names), self.modules)))
 
     def _changed(self) -> list[str]:
         if self._unchanged():
