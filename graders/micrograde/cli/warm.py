@@ -21,7 +21,9 @@ def _preload() -> None:
     from .. import plugin, pytest_options  # noqa: F401
     from . import grade  # noqa: F401
     from ..exprgen import strategies  # noqa: F401
-    from ..report import io  # noqa: F401
+    from ..report import io
+
+    io.prepare()  # jsonschema: imported where a report is first validated, so here explicitly
 
 
 def serve() -> None:
