@@ -4,12 +4,13 @@ the course pack.
 
 `add` is argparse's `add_argument` or pytest's `addoption` (they take the same
 arguments), so the two command lines cannot drift apart. Part of the core: it imports
-nothing from cli/.
+nothing from cli/. Nor, until a function asks, from the worker: micrograde.pytest_options
+imports this module in every pytest session of the environment, a student's own projects
+included, where importing the worker's package (its client, protocol, layout) is 25 ms for nothing.
 """
 from dataclasses import fields
 
 from .errors import UsageError
-from .worker.limits import Limits
 
 
 LIMITS_GROUP = "worker limits (recorded in the report)"
@@ -19,24 +20,31 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _limits():
+    from .worker.limits import Limits
+
+    return Limits
+
+
 def add_limit_options(add) -> None:
     """--memory-mb N, --cpu-seconds N, ...: one per limit, stored as `limit_<field>`."""
-    for f in fields(Limits):
+    for f in fields(_limits()):
         add(_flag(f.name), type=type(f.default), default=f.default, dest=f"limit_{f.name}", metavar="N",
             help=f"worker limit (default {f.default})")
 
 
-def limits_from(get) -> Limits:
-    """The limits given on a command line; `get(dest)` reads one option. UsageError if one is bad."""
+def limits_from(get):
+    """The Limits given on a command line; `get(dest)` reads one option. UsageError if one is bad."""
+    Limits = _limits()
     try:
         return Limits.from_dict({f.name: get(f"limit_{f.name}") for f in fields(Limits)})
     except ValueError as e:
         raise UsageError(str(e)) from None
 
 
-def limit_flags(limits: Limits) -> list[str]:
-    """The same limits as flags for a child command line (`micrograde grade`, the grading pytest)."""
-    return [f"{_flag(f.name)}={getattr(limits, f.name)}" for f in fields(Limits)]
+def limit_flags(limits) -> list[str]:
+    """The same Limits as flags for a child command line (`micrograde grade`, the grading pytest)."""
+    return [f"{_flag(f.name)}={getattr(limits, f.name)}" for f in fields(_limits())]
 
 
 def add_integrity_option(add) -> None:
