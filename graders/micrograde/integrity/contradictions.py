@@ -65,9 +65,10 @@ def stub_contradictions(definitions: dict[str, list[bool]], tests: list[dict],
         passed = [t for t in tests if t["milestone"] == milestone and t["status"] == "passed" and t["max_score"] > 0]
         forged = []
         for check in passed:
-            mine = {n: s for n, s in stubs.items() if n in runs(check)}
+            needed = runs(check)
+            mine = {n: s for n, s in stubs.items() if n in needed}
             if not mine or all(all(s) for s in mine.values()):
-                forged.append((check["name"], mine, runs(check)))
+                forged.append((check["name"], mine, needed))
         if not forged:
             continue
         m = milestone.upper()
