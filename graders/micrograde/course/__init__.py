@@ -23,11 +23,6 @@ from pathlib import Path
 from ..errors import CourseError
 from ..spec import KIT_ROOT, SPECS_DIR
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 COURSE_FILE = "course.toml"
 CHECKS_DIR = "checks"
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
@@ -239,6 +234,11 @@ def load(folder) -> Course:
     if not file.is_file():
         raise CourseError(f"{file}: missing: a course pack is a folder with {COURSE_FILE} "
                           f"(`micrograde course init {folder}` writes one with every default)")
+    # Imported here: the default course (no course.toml) is every student's, and never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
