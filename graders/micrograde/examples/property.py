@@ -13,6 +13,8 @@ fifth of their start-up). Called directly, the test runs under Hypothesis alone,
 import functools
 import inspect
 
+from ..exprgen.drawn import Programs
+
 DATA = "data"
 # Every property check's Hypothesis settings (with phases generate and shrink, and no
 # health check: settings() adds those, which need Hypothesis's own objects). The examples
@@ -36,10 +38,13 @@ def settings():
 
 
 def strategy(drawable):
-    """The Hypothesis strategy of what a body draws: a kit description with a `strategy()`
-    (exprgen.Programs), or a Hypothesis strategy already."""
-    build = getattr(type(drawable), "strategy", None)
-    return build(drawable) if callable(build) else drawable
+    """The Hypothesis strategy of what a body draws: exprgen.Programs (which imports
+    Hypothesis), or a Hypothesis strategy already."""
+    if isinstance(drawable, Programs):
+        from ..exprgen.strategies import strategy_of
+
+        return strategy_of(drawable)
+    return drawable
 
 
 class Drawing:

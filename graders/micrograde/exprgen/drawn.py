@@ -2,8 +2,8 @@
 
 A grader's body draws `Programs(ops=...)` from its `data` (examples/property.py). Most
 runs answer those draws from the example cache and never import Hypothesis; the
-Hypothesis strategy behind a `Programs` is built (strategies.py) only when something
-must really be drawn. Its repr is the cache's record of what was drawn: the arguments,
+Hypothesis strategy behind a `Programs` is built (`strategies.strategy_of`) only when
+something must really be drawn. Its repr is the cache's record of what was drawn: the arguments,
 in canonical order, whatever iterable the caller passed.
 """
 from __future__ import annotations
@@ -36,9 +36,3 @@ class Programs:
             raise ValueError("need 0 <= min_ops <= max_ops")
         object.__setattr__(self, "ops", kinds)
         object.__setattr__(self, "left_constants", tuple(k for k in BINARY_OPS if k in set(self.left_constants)))
-
-    def strategy(self):
-        """The Hypothesis strategy (imports Hypothesis)."""
-        from .strategies import strategy_of
-
-        return strategy_of(self)
