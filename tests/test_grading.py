@@ -255,3 +255,11 @@ def test_grading_leaves_no_run_folders_behind(tmp_path, monkeypatch):
     finally:
         tempfile.tempdir = None
     assert glob.glob(str(tmp_path / "tmp" / "*")) == []
+
+
+def test_a_default_repr_quoted_in_feedback_gives_the_same_report_every_run(tmp_path):
+    """Object addresses differ from run to run: the report masks them (one seed, one report)."""
+    bare = patched_reference(tmp_path / "bare", [("engine", "    def __repr__(self):", "    def _unused_repr(self):")])
+    runs = [grade(bare, tmp_path / f"{i}.json", milestones=["m1"]) for i in range(2)]
+    feedback = by_name(runs[0])["test_repr_shows_data_and_grad"]["feedback"]
+    assert "object at 0x..." in feedback and check_results(runs[0]) == check_results(runs[1])

@@ -2,6 +2,7 @@
 
 No imports beyond the standard library: the worker's client (in the grader) uses it.
 """
+import re
 
 # Every text that comes from a submission (feedback, exception type names, reprs, what it
 # printed) is cut to this before the grader keeps it: a 15 MB class name must not become a
@@ -12,6 +13,16 @@ CUT = "\n[... {} characters left out ...]\n"
 # byte at least), and one with no more brackets than this no deeper nesting than `capped`
 # walks wherever the grader calls it: `capped` would return an equal copy.
 SHALLOW_BRACKETS = 64
+
+
+# A default repr quotes the object's address, which differs in every run: a report shows
+# it masked, so that the same submission and seed give the same report.
+ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
+MASKED_ADDRESS = "at 0x..."
+
+
+def without_addresses(text: str) -> str:
+    return ADDRESS.sub(MASKED_ADDRESS, text)
 
 
 def cap(text, limit: int = TEXT_CAP) -> str:

@@ -4,7 +4,7 @@ import datetime
 from .. import __version__
 from .. import rubric
 from ..course import DEFAULT as DEFAULT_COURSE
-from ..untrusted import cap
+from ..untrusted import cap, without_addresses
 
 NO_RESULT = "this check produced no result: grading stopped before it ran (see the report's note)"
 INTEGRITY_POLICIES = ("report", "zero")
@@ -12,13 +12,14 @@ ZEROED = "scored 0: flagged for review under the integrity policy \"zero\""
 
 
 def result(status: str, feedback: str = "", duration_s: float = 0.0, output: str = "", warning: str = "") -> dict:
-    # Feedback and output carry the submission's own text: capped here, where every check's
-    # result is made, whatever path the text took to get here.
-    entry = {"status": status, "feedback": cap(feedback), "duration_s": round(max(duration_s, 0.0), 3)}
+    # Feedback and output carry the submission's own text: capped, and its objects' addresses
+    # masked, here, where every check's result is made, whatever path the text took to get here.
+    entry = {"status": status, "feedback": without_addresses(cap(feedback)),
+             "duration_s": round(max(duration_s, 0.0), 3)}
     if output:
-        entry["output"] = cap(output)
+        entry["output"] = without_addresses(cap(output))
     if warning:
-        entry["warning"] = cap(warning)
+        entry["warning"] = without_addresses(cap(warning))
     return entry
 
 
