@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+import corpus
 from hostile import HAND_FIT
 from micrograde import training_task
 from micrograde.spec import DEFAULT_SEED
@@ -67,3 +68,40 @@ def test_hand_set_weights_fit_the_old_fixed_function_but_no_seeds_task():
     for seed in SEEDS:
         task = training_task.regression_task(seed)
         assert mlp.mse(HAND_FIT, training_task.NIN, training_task.NOUTS, task.xs, task.ys) > training_task.TARGET_MSE, seed
+
+
+def test_exact_sgd_gradients_match_finite_differences_for_every_network_the_checks_accept():
+    task = training_task.regression_task(DEFAULT_SEED)
+    h = 1e-6
+    for net in (("tanh", "linear"), ("relu", "linear"), ("linear", "linear"), ("tanh", "tanh"), ("relu", "relu")):
+        grads = mlp.mse_gradient(task.start, task.nin, task.nouts, task.xs, task.ys, *net)
+        for i in (0, 5, len(task.start) - 1):
+            up, down = list(task.start), list(task.start)
+            up[i] += h
+            down[i] -= h
+            fd = (mlp.mse(up, task.nin, task.nouts, task.xs, task.ys, *net)
+                  - mlp.mse(down, task.nin, task.nouts, task.xs, task.ys, *net)) / (2 * h)
+            assert math.isclose(grads[i], fd, rel_tol=1e-5, abs_tol=1e-8), (net, i)
+
+
+# A seed whose task exact SGD does not learn with relu hidden layers (MSE 0.035 after its
+# epochs): the contract's tanh network learns every seed's task by construction, not others.
+RELU_HARD_SEED = 22
+
+
+def test_a_relu_network_is_not_charged_in_m4_for_its_activation(tmp_path):
+    task = training_task.regression_task(RELU_HARD_SEED)
+    relu_params, _ = mlp.sgd_train(task.start, task.nin, task.nouts, task.xs, task.ys, task.epochs, task.lr, "relu")
+    assert mlp.mse(relu_params, task.nin, task.nouts, task.xs, task.ys, "relu") > training_task.TARGET_MSE
+    relu = corpus.patched_reference(tmp_path / "relu", [
+        ("nn", "    def __init__(self, nin, nouts, activation=\"tanh\"):", "    def __init__(self, nin, nouts, activation=\"relu\"):")])
+    report = corpus.by_name(corpus.grade(relu, tmp_path / "relu.json", milestones=["m4"], seed=RELU_HARD_SEED))
+    for check in ("test_your_training_reaches_mse_below_0_01", "test_your_mlp_trained_by_the_graders_loop_converges",
+                  "test_train_history_is_the_loss_before_each_step"):
+        assert report[check]["status"] == "passed", report[check]["feedback"]
+    # Training that goes wrong on that network is still charged: half the learning rate's steps.
+    slow = corpus.patched_reference(tmp_path / "slow", [
+        ("nn", "    def __init__(self, nin, nouts, activation=\"tanh\"):", "    def __init__(self, nin, nouts, activation=\"relu\"):"),
+        ("optim", "p.data -= self.lr * (", "p.data -= 0.5 * self.lr * (")])
+    report = corpus.by_name(corpus.grade(slow, tmp_path / "slow.json", milestones=["m4"], seed=RELU_HARD_SEED))
+    assert report["test_your_training_reaches_mse_below_0_01"]["status"] == "failed"

@@ -51,18 +51,18 @@ def mse(params, nin, nouts, xs, ys, activation="tanh", output="linear") -> float
     return sum((predict(params, nin, nouts, x, activation, output) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
 
 
-def mse_gradient(params, nin, nouts, xs, ys, activation="tanh") -> list[float]:
+def mse_gradient(params, nin, nouts, xs, ys, activation="tanh", output="linear") -> list[float]:
     """d(mse)/d(params) by backpropagation, in the flat parameter order."""
-    dact = ACTIVATIONS[activation][1]
+    dact, dout = ACTIVATIONS[activation][1], ACTIVATIONS[output][1]
     layers = list(_layers(params, nin, nouts))
     grads = [[[0.0] * (len(ws) + 1) for ws in weights] for weights, _ in layers]
     for x, y in zip(xs, ys):
-        outs = forward(params, nin, nouts, x, activation)
+        outs = forward(params, nin, nouts, x, activation, output)
         upstream = [2.0 * (outs[-1][0] - y) / len(xs)]
         for depth in range(len(layers) - 1, -1, -1):
             weights, _ = layers[depth]
             last = depth == len(layers) - 1
-            local = upstream if last else [u * dact(o) for u, o in zip(upstream, outs[depth + 1])]
+            local = [u * (dout if last else dact)(o) for u, o in zip(upstream, outs[depth + 1])]
             below = outs[depth]
             for j in range(len(weights)):
                 for i, v in enumerate(below):
@@ -72,12 +72,12 @@ def mse_gradient(params, nin, nouts, xs, ys, activation="tanh") -> list[float]:
     return [g for layer in grads for neuron in layer for g in neuron]
 
 
-def sgd_train(params, nin, nouts, xs, ys, epochs, lr, activation="tanh"):
+def sgd_train(params, nin, nouts, xs, ys, epochs, lr, activation="tanh", output="linear"):
     """What train() must do: per epoch, the loss before the step, then one SGD step."""
     params = list(params)
     history = []
     for _ in range(epochs):
-        history.append(mse(params, nin, nouts, xs, ys, activation))
-        grads = mse_gradient(params, nin, nouts, xs, ys, activation)
+        history.append(mse(params, nin, nouts, xs, ys, activation, output))
+        grads = mse_gradient(params, nin, nouts, xs, ys, activation, output)
         params = [p - lr * g for p, g in zip(params, grads)]
     return params, history
