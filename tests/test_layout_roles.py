@@ -318,3 +318,70 @@ def test_a_notebook_module_has_what_ipython_gives_every_notebook_and_the_kits_pr
     assert namespace["mse_loss"]([1.0, 2.0], [0.0, 0.0]) == 5.0
     from micrograde import integrity
     assert integrity.scan_submission(tmp_path, layout).findings.to_list() == []
+
+
+LABEL_FIRST = '''class Value:
+    def __init__(self, data, label="", _prev=(), _op=""):
+        self.data = data
+        self.label = label
+        self._prev = list(_prev)
+        self._op = _op
+        self.grad = 0.0
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        out = Value(self.data + other.data, _prev=[self, other], _op="+")
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        self.grad = 1.0
+        self._backward()
+'''
+
+
+def test_an_attribute_spelled_as_the_contract_spells_it_is_its_role_whatever_the_parameters_place(tmp_path):
+    # An extra parameter before the operands (`label`) must not shift _prev onto the label and _op onto _prev.
+    (tmp_path / "engine.py").write_text(LABEL_FIRST)
+    layout = discover(tmp_path)
+    assert "attributes" not in layout.names["engine.Value"]
+    assert {role: layout.attributes[role] for role in ("data", "_prev", "_op")} == \
+        {"data": "data", "_prev": "_prev", "_op": "_op"}
+    assert layout.worker_config()["attributes"]["_prev"] == "_prev"  # where the probes read the operands
+
+
+PLACED = '''class Num:
+    def __init__(self, n, {extra}kids=(), {late}kind=''):
+        self.n = n
+{stores}        self.kids = tuple(kids)
+        self.kind = kind
+        self.g = 0
+
+    def __mul__(self, other):
+        out = Num(self.n * other.n, kids=(self, other), kind='*')
+        def step():
+            self.g += other.n * out.g
+            other.g += self.n * out.g
+        out.step = step
+        return out
+
+    def backward(self):
+        self.g = 1
+        self.step()
+'''
+
+
+@pytest.mark.parametrize("extra, late, stores", [
+    ("name='', ", "", "        self.name = name\n"),
+    ("g=0, ", "step=lambda: None, ", "        self.step = step\n"),
+], ids=["string-label-first", "number-and-function-defaults"])
+def test_a_place_guess_skips_a_parameter_whose_default_cannot_be_what_the_role_holds(tmp_path, extra, late, stores):
+    # No contract spelling to anchor on: a string, number or function default is no operands, a
+    # function is no operation, so each role is the next parameter that can hold it.
+    (tmp_path / "autodiff.py").write_text(PLACED.format(extra=extra, late=late, stores=stores))
+    layout = discover(tmp_path)
+    attributes = layout.names["engine.Value"]["attributes"]
+    assert (attributes["data"], attributes["_prev"], attributes["_op"]) == ("n", "kids", "kind")

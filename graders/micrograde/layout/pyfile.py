@@ -130,16 +130,35 @@ def _self_assignments(init):
     return sorted(found, key=lambda f: f[2])
 
 
+def _default_fits(role: str, default) -> bool:
+    """A parameter's default can be what `role` holds: operands are never a string, a number or a
+    function (`label=''`, `grad=0`), an operation is never a number, a collection or a function
+    (`children=()`, `back=lambda: None`)."""
+    if default is None:
+        return True
+    if isinstance(default, ast.Lambda):
+        return role not in ("_prev", "_op")
+    if role == "_prev":
+        return not (isinstance(default, ast.Constant) and default.value is not None)
+    if role == "_op":
+        if isinstance(default, ast.Constant):
+            return default.value is None or isinstance(default.value, str)
+        return not isinstance(default, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Call))
+    return True
+
+
 def fields(cls: ast.ClassDef, contract: dict) -> tuple:
     """(role, attribute) pairs: which attribute of the class holds the constructor's number
     ("data"), its operands ("_prev"), its operation ("_op"), its gradient ("grad") and its
     local backward function ("_backward"), read from what its __init__ stores where.
-    `contract` maps each role to the spellings the contract accepts (the first guess)."""
+    `contract` maps each role to the spellings the contract accepts: an attribute spelled so is
+    that role's, whatever its parameter's place; only the roles left are guessed by place."""
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None:
         return ()
     assigned = _self_assignments(init)
     params = [a.arg for a in init.args.args[1:]]
+    defaults = dict(zip(reversed(params), reversed(init.args.defaults)))
     roles = {}
 
     def pick(role, matches):
@@ -151,8 +170,37 @@ def fields(cls: ast.ClassDef, contract: dict) -> tuple:
     def reads(param):
         return lambda value: any(isinstance(n, ast.Name) and n.id == param for n in ast.walk(value))
 
-    for role, param in zip(PARAMETER_ROLES, params):
-        pick(role, reads(param))
+    # A signature with more than the contract's (`Value(data, label, _prev, _op)`) shifts every
+    # place after the extra one; the contract's own spellings do not move.
+    spelled = {attr for role in PARAMETER_ROLES for attr in contract.get(role, (role,))}
+    stored = [attr for attr, _, _ in assigned]
+    for role in PARAMETER_ROLES:
+        named = [attr for attr in stored if attr in contract.get(role, (role,))]
+        if named:
+            roles[role] = named[0]
+
+    def filler(attr):
+        """The place of the first parameter the attribute is stored from."""
+        values = [value for a, value, _ in assigned if a == attr]
+        return next((i for i, param in enumerate(params) if any(reads(param)(v) for v in values)), None)
+
+    taken = {filler(attr) for attr in roles.values()} - {None}
+    last = -1
+    for role in PARAMETER_ROLES:
+        if role in roles:
+            at = filler(roles[role])
+            last = at if at is not None else last
+            continue
+        place = next((i for i in range(last + 1, len(params))
+                      if i not in taken and _default_fits(role, defaults.get(params[i]))), None)
+        if place is None:
+            continue
+        last = place
+        attrs = [attr for attr, value, _ in assigned if reads(params[place])(value)
+                 and attr not in roles.values() and (attr not in spelled or attr in contract.get(role, (role,)))]
+        if attrs:
+            accepted = [a for a in attrs if a in contract.get(role, (role,))]
+            roles[role] = (accepted or attrs)[0]
     names = {attr for attr, _, _ in assigned}
     zeros = {attr for attr, value, _ in assigned if isinstance(value, ast.Constant) and value.value == 0
              and not isinstance(value.value, bool) and attr not in roles.values()}
