@@ -35,6 +35,36 @@ def test_the_documented_student_command_grades_the_folder_and_never_runs_its_con
     assert "micrograde: where your code was found" in done.stdout
 
 
+_SETTINGS_SEEN = """
+import json, sys, pytest
+
+class Seen:
+    def pytest_configure(self, config):
+        plugins = config.pluginmanager
+        self.seen = {"hypothesis plugin": plugins.has_plugin("hypothesispytest"),
+                     "cache": plugins.has_plugin("cacheprovider"), "verbosity": config.option.verbose,
+                     "traceback": config.option.tbstyle}
+
+seen = Seen()
+code = pytest.main(sys.argv[1:], plugins=[seen])
+print(json.dumps([int(code), seen.seen]))
+"""
+
+
+def test_submission_and_its_folder_as_two_arguments_grade_with_the_graders_own_settings(tmp_path):
+    """pytest takes the folder after --submission for a test path when it looks for its settings
+    file, and finds the kit's pyproject.toml: the run must still be the graders' own."""
+    runs = {}
+    for spelling in (["--submission", str(REFERENCE)], [f"--submission={REFERENCE}"]):
+        done = subprocess.run([sys.executable, "-c", _SETTINGS_SEEN, "graders/m1/test_value.py", *spelling,
+                               f"--report={tmp_path / 'r.json'}"], cwd=KIT_ROOT, capture_output=True, text=True,
+                              timeout=600)
+        runs[spelling[0]] = json.loads(done.stdout.splitlines()[-1])
+    assert runs["--submission"] == runs[f"--submission={REFERENCE}"], runs
+    assert runs["--submission"] == [0, {"hypothesis plugin": False, "cache": False, "verbosity": -1,
+                                        "traceback": "no"}], runs
+
+
 def test_an_unrelated_pytest_session_keeps_its_own_options(tmp_path):
     (tmp_path / "conftest.py").write_text(
         "def pytest_addoption(parser):\n"

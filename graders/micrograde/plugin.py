@@ -123,8 +123,7 @@ def pytest_configure(config):
     if config.getoption("submission", default=None) is None:
         raise pytest.UsageError("the graders run as `pytest graders/...` from the kit, or `micrograde grade DIR`")
     # Our own summary lists every lost point with its feedback; pytest's tracebacks would
-    # show grader internals instead. Set here too: `--submission DIR` can move pytest's
-    # rootdir away from graders/pytest.ini.
+    # show grader internals instead: set here too, whatever --tb or -r the command line gives.
     config.option.tbstyle = "no"
     config.option.reportchars = "N"
     try:

@@ -5,13 +5,20 @@ the command line: in `pytest graders --submission DIR`, pytest must know that DI
 option's value. Were the option unknown at that point, pytest would take DIR for a test
 path and load DIR/conftest.py (submission code) into the grading process.
 
+pytest reads its settings file before it knows the option, so in `pytest graders/m1
+--submission reference` it takes `reference` for a test path too, and finds the kit's own
+settings (pyproject.toml, for the kit's tests) instead of graders/pytest.ini: such a run
+takes the graders' settings from graders/pytest.ini itself (`graders_settings`).
+
 Installed plugins load in every pytest session of the environment, including a student's
 own unrelated projects, where options such as --seed would clash with theirs. So the
 options exist only in a grading session: one started in the kit's graders/ folder or
 given a path inside it. Everything else of the plugin (micrograde.plugin) is activated by
 graders/conftest.py alone.
 """
+import configparser
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -50,10 +57,34 @@ def pytest_addoption(parser, pluginmanager):
     add_limit_options(group.addoption)
 
 
+GRADERS_INI = GRADERS / "pytest.ini"
+
+
+def graders_settings() -> list[str]:
+    """The options graders/pytest.ini adds to every grading session."""
+    ini = configparser.ConfigParser()
+    ini.read(GRADERS_INI, encoding="utf-8")
+    return shlex.split(ini.get("pytest", "addopts", fallback=""))
+
+
+def _take_graders_settings(early_config, args) -> None:
+    """A grading session that pytest gave other settings than graders/pytest.ini runs with
+    the graders' anyway: the same plugins off (Hypothesis's would import Hypothesis at the
+    end of every run), the same output, whichever way the options were spelled."""
+    if early_config.inipath is not None and Path(early_config.inipath).resolve() == GRADERS_INI:
+        return
+    options = graders_settings()
+    # None of them is configured yet: each `-p no:NAME` unregisters it now, as pytest would have.
+    early_config.pluginmanager.consider_preparse(options, exclude_only=True)
+    args[:] = options + args  # parsed after this hook; the command line's own options win
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    """Start the run's workers before graders/conftest.py loads our plugin and Hypothesis."""
+    """Take the graders' settings; start the run's workers before graders/conftest.py loads
+    our plugin and Hypothesis."""
     if is_grading_session(early_config):
+        _take_graders_settings(early_config, args)
         # Hypothesis loads the plugins other packages register with it when it is first
         # imported (trio's, in an environment with selenium, is half a second): a grading
         # draws from the kit's strategies only, so it loads none.
