@@ -20,7 +20,7 @@ ADD_ASSIGNS = ("engine", "self.grad += out.grad\n                other.grad += o
 
 
 def test_pytest_graders_gives_the_same_checks_as_micrograde_grade(tmp_path):
-    # The student's path autoloads plugins (Hypothesis's too) and starts the workers early;
+    # The student's path starts the workers early;
     # m1 and m4 run on different workers (plain, plotting).
     buggy = patched_reference(tmp_path / "buggy", [ADD_ASSIGNS])
     graded = grade(buggy, tmp_path / "grade.json", milestones=["m1", "m4"])

@@ -16,7 +16,7 @@ from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, NotGradedSeparately, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped, needs_capping
-from . import cgroup, facilities, forkserver, isolation, processes, sweep
+from . import cgroup, facilities, fonts, forkserver, isolation, processes, sweep
 from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
 from .output import OutputLog
@@ -64,7 +64,8 @@ def worker_environment(home) -> dict:
     """A worker's whole environment (a template worker's too, with a home of its own)."""
     env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8",
            "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "HOME": str(home),
-           "USERPROFILE": str(home), **facilities.essential_environment()}
+           "USERPROFILE": str(home), "MPLCONFIGDIR": str(Path(home, fonts.FOLDER)),
+           **facilities.essential_environment()}
     if facilities.forced_portable():  # the worker asks the same layer, and must get the same answers
         env[facilities.ENV] = os.environ[facilities.ENV]
     return env
@@ -158,6 +159,8 @@ class Sandbox:
                 target.write_text(text)  # discovery chose a name the submission does not use
         self.scratch = self.rundir / "scratch"
         self.scratch.mkdir()
+        # The fonts an earlier plotting worker found, so that this one need not look (fonts.py).
+        self.fonts = fonts.give(self.scratch / fonts.FOLDER) if plotting else None
         if self.uid is not None:
             _chown_tree(self.copy, self.uid)
             _chown_tree(self.scratch, self.uid)
@@ -284,6 +287,9 @@ class Sandbox:
             raise KitError(f"the grading worker could not prepare its sandbox: {frame!r:.500}")
         self.worker_uid = message.uid
         self.ready = True
+        if self.fonts is not None:  # prepared, and nothing asked yet: no submission code has run
+            fonts.keep(self.scratch / fonts.FOLDER, self.fonts)
+            self.fonts = None
 
     def _kill(self) -> None:
         if self.proc is None:

@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 
-from . import audit
+from . import audit, fonts
 from .watch import Watch
 
 # Modules a micrograd submission may reasonably import. Loaded before the sandbox is
@@ -139,6 +139,7 @@ def _isolate(config, keep) -> str:
     os.chdir(scratch)
     os.environ["HOME"] = scratch
     os.environ["TMPDIR"] = scratch
+    os.environ["MPLCONFIGDIR"] = os.path.join(scratch, fonts.FOLDER)  # matplotlib's folder, where its root has it
     # The folders the grader's layout discovery found the code in come first, in contract
     # order (micrograd-py/ for micrograd-py/micrograd/engine.py), then the submission itself.
     layout = config.get("layout") or {}
