@@ -2,7 +2,7 @@
 and a damaged one in the cache is replaced, not believed."""
 import json
 
-from corpus import REFERENCE
+from corpus import REFERENCE, patched_reference
 from micrograde.probes import names as probes
 from micrograde.examples import store
 from micrograde.worker import Sandbox, fonts
@@ -41,6 +41,26 @@ def test_a_damaged_font_list_in_the_cache_is_found_again_and_replaced(tmp_path, 
     with Sandbox(REFERENCE) as second:
         assert _plot(second)["head"].startswith("89504e47")
     assert json.loads(kept.read_text())["ttflist"]
+
+
+def test_a_submission_that_rewrites_its_font_list_leaves_the_kept_one_as_it_was(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV, str(tmp_path / "cache"))
+    with Sandbox(REFERENCE) as first:
+        _plot(first)
+    [kept] = _kept(tmp_path / "cache")
+    before = kept.read_bytes()
+    # Run when the plot probe imports the submission's train module: its own matplotlib folder.
+    poison = ("import os\nos.makedirs(os.environ['MPLCONFIGDIR'], exist_ok=True)\n"
+              f"open(os.path.join(os.environ['MPLCONFIGDIR'], {kept.name!r}), 'w').write('{{}}')\n")
+    text = (REFERENCE / "micrograd" / "train.py").read_text()
+    sub = patched_reference(tmp_path / "sub", files={"micrograd/train.py": poison + text})
+    with Sandbox(sub) as second:
+        _plot(second)
+        for path in (second.scratch / fonts.FOLDER).glob(fonts.FONT_LISTS):
+            path.write_text("{}")  # as a worker sharing our uid could, after it was ready
+    with Sandbox(REFERENCE) as third:
+        _plot(third)
+    assert kept.read_bytes() == before
 
 
 def test_with_the_cache_off_every_worker_finds_its_fonts_itself(tmp_path, monkeypatch):
