@@ -54,3 +54,11 @@ def test_the_cli_turns_a_kit_error_into_one_line_and_status_3(capsys, monkeypatc
     monkeypatch.setattr(release, "write_release", broken)
     assert main(["release", "--out", str(tmp_path / "kit")]) == 3
     assert capsys.readouterr().err == "micrograde release: error: the kit would ship reference/micrograd/engine.py\n"
+
+
+@pytest.mark.parametrize("argv, unknown", [(["grade", "reference", "--out", "r.json"], "--out"),
+                                           (["course", "init", "c", "--nam", "x"], "--nam")])
+def test_an_abbreviated_option_is_unknown_not_taken_for_a_longer_one(capsys, argv, unknown):
+    # `grade --out r.json` was `--output-kb r.json`, whose error named an option nobody typed.
+    assert main(argv) == 2
+    assert f"unrecognized arguments: {unknown}" in capsys.readouterr().err

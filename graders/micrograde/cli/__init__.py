@@ -9,8 +9,16 @@ from ..errors import MicrogradeError
 SUBCOMMANDS = ["grade", "batch", "export", "gradescope_bundle", "release", "course"]
 
 
+class Parser(argparse.ArgumentParser):
+    """No abbreviated options: `grade --out X` was taken for `--output-kb X`, and its error
+    named an option the user never typed. Subcommands' parsers are of this class too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="micrograde",
         description="Grade build-micrograd-from-scratch submissions.",
         # `micrograde grade @FILE` reads arguments from FILE, one a line: how a batch passes
