@@ -26,7 +26,7 @@ from .report.build import build_report, result
 from .report.table import integrity_lines, render_table
 from .report.text import seed_label, terminal
 from .spec import GRADERS
-from .worker import Sandbox, isolation, worker_kind
+from .worker import Sandbox, affinity, isolation, worker_kind
 from .worker.client import enforcement, not_enforced_note
 
 FEEDBACK_LINES = 14
@@ -60,6 +60,12 @@ class Grading:
         self.profile: capabilities.Profile | None = None  # established once, by the first check needing it
         self.disabled: list[tuple[str, str, str]] = []  # (capability, method, pointer): methods that hang
         self.report: dict | None = None
+
+    @functools.cached_property
+    def cpu(self) -> int | None:
+        """The CPU this process and the worker of the current checks share, from the first
+        check on (worker/affinity.py); None where the system places them."""
+        return affinity.settle()
 
     def check_seed(self, name: str) -> int:
         """The seed of this check's examples: keyed by the grading seed, never sent to the worker."""
@@ -266,6 +272,7 @@ def sandbox(grading, request) -> Sandbox:
         for disabled in grading.disabled:
             grading.sandboxes[kind].disable(*disabled)
     grading.sandbox = grading.sandboxes[kind]
+    grading.sandbox.share_cpu(grading.cpu)
     return grading.sandbox
 
 

@@ -3,12 +3,14 @@
 The one way a batch starts a grading, wherever it runs: the local pool calls it on this
 machine, the Dask task (distributed.py) on a worker. A single function means that a
 hardening of how kit children start (see `children`) reaches both."""
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .. import children
+from ..worker import affinity
 
 
 def grade_in_child(folder, report_path, log_path, job, template=None) -> int:
@@ -33,7 +35,8 @@ def grade_in_child(folder, report_path, log_path, job, template=None) -> int:
             return code
         with open(log_path, "wb") as log:
             return subprocess.run([*children.micrograde_command(), *argv], stdin=subprocess.DEVNULL, stdout=log,
-                                  stderr=subprocess.STDOUT, cwd=private).returncode
+                                  stderr=subprocess.STDOUT, cwd=private,
+                                  env=affinity.left_to_the_system(os.environ)).returncode
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 
 from .. import children
-from ..worker import forkserver
+from ..worker import affinity, forkserver
 from ..worker.client import worker_environment
 
 # The template process is the CLI's (cli/warm.py), started like every kit child: by name.
@@ -42,7 +42,7 @@ class Template:
 
     def _start(self):
         self._close_worker_templates()
-        env = dict(os.environ)
+        env = affinity.left_to_the_system(os.environ)  # gradings side by side: placed by the system
         if self.workers:  # a worker's environment; the home they prepare in is their own
             self.worker_templates = [forkserver.Template(kind, worker_environment("/")) for kind in forkserver.KINDS]
             env[forkserver.ENV] = ",".join(f"{t.kind}:{t.client.fileno()}" for t in self.worker_templates)

@@ -16,7 +16,7 @@ from .. import submission as submission_files
 from ..layout import discover as discover_layout
 from ..errors import KitError, MissingName, NotGradedSeparately, ProbeTimeout, ProtocolError, SubmissionError, WorkerCrashed
 from ..untrusted import cap, capped, needs_capping
-from . import cgroup, facilities, fonts, forkserver, isolation, processes, sweep
+from . import affinity, cgroup, facilities, fonts, forkserver, isolation, processes, sweep
 from .watchdog import Watchdog, kill_all, session_members
 from .limits import Limits
 from .output import OutputLog
@@ -172,6 +172,7 @@ class Sandbox:
         # Methods switched off because they hang, each with the pointer its dependants report.
         self.disabled: dict[str, dict] = {}
         self.proc = None
+        self.cpu = None  # the CPU it shares with the grading process (affinity.py), once its checks run
         self.ready = False
         self.restarts = 0
         self.seq = 0
@@ -226,6 +227,8 @@ class Sandbox:
                 cwd=self.scratch, env=env, **facilities.new_group(),
             )
             processes.PROTECTED.add(self.proc.pid)
+        if self.cpu is not None:  # a restart: before it reads its configuration, so its processes inherit it
+            affinity.pin([self.proc.pid], self.cpu)
         # Windows: the worker and all it starts in one job (limits, killed with us), before it
         # reads its configuration and so before any submission code runs.
         facilities.contain(self.proc.pid, self.limits)
@@ -249,6 +252,14 @@ class Sandbox:
             send(self.proc.stdin.fileno(), self._config())
         except BrokenPipeError:
             pass  # it died at once: reading its first frame says so
+
+    def share_cpu(self, cpu: int | None) -> None:
+        """Run this worker's processes on `cpu`, the grading process's (affinity.py)."""
+        if cpu is None or cpu == self.cpu:
+            return
+        self.cpu = cpu
+        if self.proc is not None:
+            affinity.pin(self._members(self.proc.pid), cpu)
 
     def _members(self, leader: int) -> set:
         """The worker's processes now: its cgroup, its own uid, or (sharing ours) its session."""

@@ -60,6 +60,7 @@ class Facilities:
     jobs: bool  # Windows job objects: one memory, CPU and process limit for a worker's tree, killed with us
     select_pipes: bool  # select() waits on pipes (not on Windows: there the parent polls)
     pipe_size: bool  # the pipe's buffer can be enlarged (Linux F_SETPIPE_SZ)
+    affinity: bool  # a process's CPUs can be chosen (Linux sched_setaffinity), and /proc says which one it runs on
 
     def missing(self) -> list[str]:
         """What the isolated path (Linux as root) uses that this machine or user lacks, in words.
@@ -105,6 +106,7 @@ def current() -> Facilities:
         jobs=not forced and WINDOWS,
         select_pipes=not forced and not WINDOWS,
         pipe_size=not forced and LINUX and _importable("fcntl"),
+        affinity=proc and hasattr(os, "sched_setaffinity"),
     )
 
 
