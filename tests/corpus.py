@@ -5,6 +5,7 @@ from pathlib import Path
 
 from micrograde import grading
 from micrograde.spec import DEFAULT_SEED, KIT_ROOT
+from micrograde.worker import facilities, isolation
 
 REFERENCE = KIT_ROOT / "reference"
 # The engine every patched submission starts from (see its header for why).
@@ -37,6 +38,14 @@ def patched_reference(dest: Path, patches=(), files=None, remove=()) -> Path:
         target = dest / rel
         shutil.rmtree(target) if target.is_dir() else target.unlink()
     return dest
+
+
+def forget_the_platform() -> None:
+    """The platform layer and the isolation are decided once per process: asked again after
+    a change of MICROGRADE_PLATFORM."""
+    facilities.current.cache_clear()
+    facilities._c_library.cache_clear()
+    isolation.available.cache_clear()
 
 
 def grade(submission, report_path, milestones=None, seed=DEFAULT_SEED, limits=None) -> dict:

@@ -10,23 +10,16 @@ import sys
 
 import pytest
 
-from corpus import REFERENCE, grade, patched_reference
+from corpus import REFERENCE, forget_the_platform, grade, patched_reference
 from micrograde.cli import main
 from micrograde.spec import GRADERS
-from micrograde.worker import affinity, facilities, isolation
+from micrograde.worker import affinity, facilities
 
 ALLOWED = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 pytestmark = pytest.mark.skipif(len(ALLOWED) < 2, reason="needs a process that may run on two CPUs or more (Linux)")
 
 SAYS_WHERE_IT_RUNS = ("engine", "    def __repr__(self):\n",
                       "    def __repr__(self):\n        import os; print('cpus', sorted(os.sched_getaffinity(0)))\n")
-
-
-def _forget_the_platform():
-    """Asked once per process: asked again after a change of MICROGRADE_PLATFORM."""
-    facilities.current.cache_clear()
-    facilities._c_library.cache_clear()
-    isolation.available.cache_clear()
 
 
 def _cpus_of_the_worker(report) -> list:
@@ -53,13 +46,13 @@ def test_with_pinning_off_the_worker_runs_where_the_system_places_it(tmp_path, m
 def test_on_the_portable_path_the_system_places_the_worker(tmp_path, monkeypatch):
     monkeypatch.delenv(affinity.ENV, raising=False)
     monkeypatch.setenv(facilities.ENV, facilities.PORTABLE)
-    _forget_the_platform()
+    forget_the_platform()
     submission = patched_reference(tmp_path / "sub", [SAYS_WHERE_IT_RUNS])
     try:
         assert _cpus_of_the_worker(grade(submission, tmp_path / "r.json", milestones=["m1"])) == ALLOWED
     finally:
         monkeypatch.delenv(facilities.ENV)
-        _forget_the_platform()
+        forget_the_platform()
 
 
 def test_a_batch_leaves_its_gradings_placement_to_the_system(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from corpus import REFERENCE, TEMPLATE, by_name, grade, patched_reference
+from corpus import REFERENCE, TEMPLATE, by_name, forget_the_platform, grade, patched_reference
 from hostile import FAST_LIMITS, Case, at_function_start, cases
 from micrograde.report import validate_report
 from micrograde.spec import KIT_ROOT
@@ -50,21 +50,14 @@ CASES["step_exits"] = Case("step_exits", "m4", patches=[at_function_start(
     limits={"run_timeout_s": 600, "probe_timeout_s": 10})  # plotting, after restarts, on a busy machine
 
 
-def _forget_the_platform():
-    """The layer and the isolation are decided once per process: asked again after a change."""
-    facilities.current.cache_clear()
-    facilities._c_library.cache_clear()
-    isolation.available.cache_clear()
-
-
 @pytest.fixture
 def portable(monkeypatch):
     """This process and every grading it starts take the portable path."""
     monkeypatch.setenv(facilities.ENV, facilities.PORTABLE)
-    _forget_the_platform()
+    forget_the_platform()
     yield
     monkeypatch.delenv(facilities.ENV)
-    _forget_the_platform()
+    forget_the_platform()
 
 
 def _verdicts(report) -> list:
@@ -74,15 +67,15 @@ def _verdicts(report) -> list:
 def _isolated_then_portable(monkeypatch, submission, tmp_path, **kwargs):
     """The same submission graded on this machine's own path, then on the portable one."""
     monkeypatch.delenv(facilities.ENV, raising=False)
-    _forget_the_platform()
+    forget_the_platform()
     isolated = grade(submission, tmp_path / "isolated.json", **kwargs)
     monkeypatch.setenv(facilities.ENV, facilities.PORTABLE)
-    _forget_the_platform()
+    forget_the_platform()
     try:
         portable = grade(submission, tmp_path / "portable.json", **kwargs)
     finally:
         monkeypatch.delenv(facilities.ENV)
-        _forget_the_platform()
+        forget_the_platform()
     for report in (isolated, portable):
         validate_report(report)
         assert report["status"] == "complete", report.get("note")
@@ -167,7 +160,7 @@ def test_a_c_library_without_prctl_is_a_missing_facility_not_a_crash(monkeypatch
             return super().__getattr__(name)
 
     monkeypatch.setattr(ctypes, "CDLL", Lacking)
-    _forget_the_platform()
+    forget_the_platform()
     try:
         offered = facilities.current()
         assert not offered.prctl and not offered.namespaces
@@ -179,14 +172,14 @@ def test_a_c_library_without_prctl_is_a_missing_facility_not_a_crash(monkeypatch
         assert "prctl" in offered.reduced()
     finally:
         monkeypatch.undo()
-        _forget_the_platform()
+        forget_the_platform()
 
 
 @pytest.mark.parametrize("path", ["select", "poll"])
 def test_frames_and_output_are_read_with_a_deadline_on_both_ways_of_waiting(path, monkeypatch):
     if path == "poll":
         monkeypatch.setenv(facilities.ENV, facilities.PORTABLE)
-    _forget_the_platform()
+    forget_the_platform()
     try:
         assert facilities.current().select_pipes == (path == "select")
         frames_r, frames_w = os.pipe()
@@ -208,7 +201,7 @@ def test_frames_and_output_are_read_with_a_deadline_on_both_ways_of_waiting(path
             os.close(fd)
     finally:
         monkeypatch.undo()
-        _forget_the_platform()
+        forget_the_platform()
 
 
 # -- the same verdicts ---------------------------------------------------------------------------

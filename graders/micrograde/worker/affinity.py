@@ -39,10 +39,10 @@ def _current_cpu() -> int | None:
 
 def settle() -> int | None:
     """Keep this process on the CPU it runs on now; that CPU, or None where nothing is pinned."""
-    if not facilities.current().affinity or os.environ.get(ENV, "1").strip() == "0" or len(_allowed()) < 2:
+    if not facilities.current().affinity or os.environ.get(ENV, "1").strip() == "0":
         return None
-    cpu = _current_cpu()
-    if cpu not in _allowed():
+    allowed, cpu = _allowed(), _current_cpu()
+    if len(allowed) < 2 or cpu not in allowed:
         return None
     try:
         os.sched_setaffinity(0, {cpu})
