@@ -5,7 +5,7 @@ from pathlib import Path
 
 from micrograde import grading
 from micrograde.spec import DEFAULT_SEED, KIT_ROOT
-from micrograde.worker import facilities, isolation
+from micrograde.worker import cgroup, facilities, isolation
 
 REFERENCE = KIT_ROOT / "reference"
 # The engine every patched submission starts from (see its header for why).
@@ -40,12 +40,20 @@ def patched_reference(dest: Path, patches=(), files=None, remove=()) -> Path:
     return dest
 
 
+def forget_what_follows_from_the_platform() -> None:
+    """The isolation and the cgroups, decided once per process from the platform layer: asked
+    again (a cgroup answer cached on another platform would skip the cgroup variants of later
+    tests in the same process)."""
+    isolation.available.cache_clear()
+    cgroup.available.cache_clear()
+
+
 def forget_the_platform() -> None:
-    """The platform layer and the isolation are decided once per process: asked again after
-    a change of MICROGRADE_PLATFORM."""
+    """The platform layer and all that follows from it: asked again after a change of
+    MICROGRADE_PLATFORM."""
     facilities.current.cache_clear()
     facilities._c_library.cache_clear()
-    isolation.available.cache_clear()
+    forget_what_follows_from_the_platform()
 
 
 def grade(submission, report_path, milestones=None, seed=DEFAULT_SEED, limits=None) -> dict:

@@ -19,7 +19,8 @@ import time
 
 import pytest
 
-from corpus import REFERENCE, TEMPLATE, by_name, forget_the_platform, grade, patched_reference
+from corpus import (REFERENCE, TEMPLATE, by_name, forget_the_platform, forget_what_follows_from_the_platform, grade,
+                    patched_reference)
 from hostile import FAST_LIMITS, Case, at_function_start, cases
 from micrograde.report import validate_report
 from micrograde.spec import KIT_ROOT
@@ -263,7 +264,7 @@ def test_a_grader_without_proc_or_prctl_kills_a_hung_worker_by_its_process_group
     mac = dataclasses.replace(facilities.current(), **MACOS_LIKE)
     assert mac.sessions and not mac.proc
     monkeypatch.setattr(facilities, "current", lambda: mac)
-    isolation.available.cache_clear()
+    forget_what_follows_from_the_platform()
     hangs = patched_reference(tmp_path / "hangs", [("engine", "    def __repr__(self):\n",
                                                     "    def __repr__(self):\n        while True: pass\n")])
     try:
@@ -278,7 +279,7 @@ def test_a_grader_without_proc_or_prctl_kills_a_hung_worker_by_its_process_group
             assert sandbox.proc.pid != first
         assert submission_processes(hangs) == []
     finally:
-        isolation.available.cache_clear()
+        forget_what_follows_from_the_platform()
 
 
 # -- the student flow: `pytest graders/m1` -------------------------------------------------------
