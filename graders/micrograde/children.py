@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from . import ending
+
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[1])
 LAUNCHED_IN = os.path.abspath(os.getcwd())
 # True in the `micrograde` command where the machine can fork (cli.console), and so in a
@@ -55,20 +57,9 @@ def hash_seeded(statement: str, folder) -> dict:
     return {"args": [sys.executable, "-s", "-c", _boot(statement)], "env": env, "cwd": folder}
 
 
-def end_fork(code) -> None:
-    """How a fork of a warm process ends: its output flushed, then `os._exit`, so that no
-    exit handler or buffer it inherited from the template runs or is written twice."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
-    os._exit(code if isinstance(code, int) else 1)
-
-
 def pytest_command() -> list[str]:
     """`python -m pytest`, isolated; the arguments follow (pytest.main() reads sys.argv)."""
-    return python("import pytest; sys.exit(pytest.main())")
+    return python("import pytest; from micrograde.ending import exit_with; exit_with(pytest.main())")
 
 
 def start_pytest(args: list[str], cwd, env: dict, output=None):
@@ -126,7 +117,7 @@ class _ForkedPytest:
 
                 traceback.print_exc()
             finally:
-                end_fork(code)
+                ending.end_fork(code)
         if output == subprocess.DEVNULL:
             os.close(sink)
         # Readable when the child ends (Linux 5.3): the wait below returns then, not at its
@@ -161,7 +152,7 @@ class _ForkedPytest:
 
 def micrograde_command() -> list[str]:
     """`python -m micrograde`, isolated; the arguments follow."""
-    return python("from micrograde.cli import main; sys.exit(main())")
+    return python("from micrograde.cli import main; from micrograde.ending import exit_with; exit_with(main())")
 
 
 def secret_arguments(folder, arguments) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from . import __version__, capabilities, early_worker, examples, integrity, rubric, seeds, signatures
+from . import __version__, capabilities, early_worker, ending, examples, integrity, rubric, seeds, signatures
 from . import submission as submission_files
 from .errors import FixtureProbeError, ProbeError, SubmissionError, UsageError
 from .grading_key import grading_key
@@ -122,6 +122,7 @@ class Grading:
 
 
 GRADING = pytest.StashKey[Grading]()
+SESSION = pytest.StashKey[pytest.Session]()
 
 
 def pytest_configure(config):
@@ -141,11 +142,22 @@ def pytest_configure(config):
     except UsageError as e:  # a bad --submission, --layout, --course or limit: one line, exit status 4
         raise pytest.UsageError(str(e)) from None
     _refuse_submission_plugins(config)
+    config.add_cleanup(functools.partial(_end_the_command, config))
     checks = config.stash[GRADING].course.checks_dir
     if checks is not None and str(checks) not in config.args:
         # The course's instructor checks run beside the grader suites, with the same fixtures;
         # those of milestones not graded in this run are deselected at collection.
         config.args.append(str(checks))
+
+
+def _end_the_command(config) -> None:
+    """Once pytest has put a grading that ran to its end away, its command line only exits:
+    end it now, without the interpreter's teardown (ending.py). Any other end (an internal
+    error, an interruption) takes pytest's own way out."""
+    session = config.stash.get(SESSION, None)
+    if session is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) \
+            and ending.pytest_command_line_runs_only_this_session():
+        ending.end(session.exitstatus)
 
 
 def _refuse_submission_plugins(config) -> None:
@@ -233,6 +245,7 @@ def pytest_report_header(config):
 
 def pytest_sessionstart(session):
     """Under -q (the graders' default) pytest shows no header: write the same lines once here."""
+    session.config.stash[SESSION] = session  # its exit status, for the command's end
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and session.config.get_verbosity() < 0:
         for line in _header(session.config):

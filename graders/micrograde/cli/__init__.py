@@ -3,7 +3,7 @@ import argparse
 import importlib
 import sys
 
-from .. import children
+from .. import children, ending
 from ..errors import MicrogradeError
 
 SUBCOMMANDS = ["grade", "batch", "export", "gradescope_bundle", "release", "course"]
@@ -48,9 +48,9 @@ def main(argv=None) -> int:
         return 130
 
 
-def console() -> int:
+def console():
     """The `micrograde` command in a process of its own: there, a grading's child can be a
     fork of this process, which has imported most of what the child needs (never in a
     caller's process, which `main()` serves)."""
     children.WARM = children.WARM or children.forks_safely()
-    return main()
+    ending.exit_with(main())

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from .. import children
+from .. import children, ending
 
 
 def _preload() -> None:
@@ -65,4 +65,4 @@ def _grading(request) -> None:
 
         traceback.print_exc()
     finally:
-        children.end_fork(code)
+        ending.end_fork(code)
