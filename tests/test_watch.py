@@ -18,6 +18,12 @@ class Probe:
     @staticmethod
     def fixed():
         return 3
+    @classmethod
+    def build(cls):
+        return cls()
+    @property
+    def size(self):
+        return 4
 '''
 NAME = "micrograde._watched_for_test"
 
@@ -67,6 +73,9 @@ def test_nothing_changed_reports_nothing(kit):
     (lambda m: setattr(m, "helper", lambda: 1), f"{NAME}.helper was rebound"),
     (lambda m: setattr(m.Probe, "run", lambda self: 2), f"function {NAME}.Probe.run was replaced"),
     (lambda m: delattr(m.Probe, "run"), f"function {NAME}.Probe.run was replaced or removed"),
+    (lambda m: setattr(m.Probe, "fixed", staticmethod(lambda: 3)), f"function {NAME}.Probe.fixed was replaced"),
+    (lambda m: setattr(m.Probe, "build", classmethod(lambda cls: None)), f"function {NAME}.Probe.build was replaced"),
+    (lambda m: setattr(m.Probe, "size", property(lambda self: 4)), f"function {NAME}.Probe.size was replaced"),
 ])
 def test_a_binding_rebound_added_or_removed_is_reported_once(kit, change, said):
     module, probes, watch = kit
