@@ -355,6 +355,33 @@ def test_a_wrong_derivative_of_each_operation_costs_that_operations_checks_only(
     assert lost == {name for name, _ in rubric.operation_checks("m1", [operation])}, lost
 
 
+# (operator, the model solution's line, a broken one): operators the extra operations'
+# graphs are made with, each charged in its own check.
+OPERATOR_MUTANTS = [
+    ("rsub", "return other + (-self)", "return self + (-other)"),  # 2 - x computed as x - 2
+    ("mul", "self.grad += other.data * out.grad", "self.grad += out.grad"),  # d(a*b)/da = 1
+]
+
+
+@pytest.mark.parametrize("operator, right, wrong", OPERATOR_MUTANTS, ids=[m[0] for m in OPERATOR_MUTANTS])
+def test_a_broken_operator_is_charged_in_its_own_check_not_again_in_the_operations(tmp_path, operator, right, wrong):
+    from micrograde import grading
+    from micrograde.capabilities import owners
+    from micrograde.course.extend import extended_reference
+
+    folder = pack(tmp_path, "[operations]\nextra = ['exp']\n")
+    mutant = extended_reference(["exp"], tmp_path / "mutant")
+    engine = mutant / "micrograd" / "engine.py"
+    text = engine.read_text()
+    assert text.count(right) == 1
+    engine.write_text(text.replace(right, wrong))
+    report = grading.grade(mutant, tmp_path / "r.json", milestones=["m1"], course=folder,
+                           output=open(tmp_path / "log", "w"))
+    lost = {t["name"] for t in report["tests"] if t["status"] != "passed"}
+    assert owners(operator)[0] in lost, lost
+    assert not lost & {name for name, _ in rubric.operation_checks("m1", ["exp"])}, lost
+
+
 def test_the_reference_with_every_operation_of_the_catalogue_gets_full_marks_in_m1(tmp_path):
     from micrograde import grading
     from micrograde.course.extend import extended_reference
