@@ -385,3 +385,40 @@ def test_a_place_guess_skips_a_parameter_whose_default_cannot_be_what_the_role_h
     layout = discover(tmp_path)
     attributes = layout.names["engine.Value"]["attributes"]
     assert (attributes["data"], attributes["_prev"], attributes["_op"]) == ("n", "kids", "kind")
+
+
+STORED_BY_ITS_OPERATORS = '''class Num:
+    def __init__(self, n, kids=(), kind=''{param}):
+        self.n = n
+        self.g = 0
+        self.kids = tuple(kids)
+        self.kind = kind
+{stores}
+    def __mul__(self, other):
+        out = Num(self.n * other.n, (self, other), '*')
+        def __back():
+            self.g += other.n * out.g
+            other.g += self.n * out.g
+        out.back = __back
+        return out
+
+    def __add__(self, other):
+        out = Num(self.n + other.n, (self, other), '+')
+        out.back = lambda: None
+        return out
+
+    def backward(self):
+        self.g = 1
+        self.back()
+'''
+
+
+@pytest.mark.parametrize("param, stores", [
+    (", back=lambda: None", "        self.back = back\n"),
+    ("", "        self.back = None\n"),
+    ("", ""),
+], ids=["a-parameter-with-a-function-default", "set-to-none-first", "never-set-in-init"])
+def test_the_local_backward_is_the_attribute_its_operators_store_their_functions_in(tmp_path, param, stores):
+    (tmp_path / "autodiff.py").write_text(STORED_BY_ITS_OPERATORS.format(param=param, stores=stores))
+    layout = discover(tmp_path)
+    assert layout.names["engine.Value"]["attributes"]["_backward"] == "back"

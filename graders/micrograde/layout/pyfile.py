@@ -1,5 +1,6 @@
 """What one Python source defines and imports, read with `ast` (never executed)."""
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -211,8 +212,28 @@ def fields(cls: ast.ClassDef, contract: dict) -> tuple:
     if "_backward" in names:
         roles["_backward"] = "_backward"
     else:
-        pick("_backward", lambda value: isinstance(value, ast.Lambda))
+        pick("_backward", lambda value: isinstance(value, ast.Lambda) or (
+            isinstance(value, ast.Name) and isinstance(defaults.get(value.id), ast.Lambda)))
+    if "_backward" not in roles:
+        stored = _closure_attribute(cls)
+        if stored is not None:
+            roles["_backward"] = stored
     return tuple(sorted(roles.items()))
+
+
+def _closure_attribute(cls: ast.ClassDef) -> str | None:
+    """The attribute the class's methods store a function of their own in (`out.back = _back`,
+    `out.grad_fn = lambda: ...`): a node's local backward, whatever it is called and whether
+    or not __init__ sets it. The one most methods use."""
+    counts = Counter()
+    for method in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
+        local = {n.name for n in ast.walk(method) if isinstance(n, ast.FunctionDef) and n is not method}
+        for n in ast.walk(method):
+            if isinstance(n, ast.Assign) and (isinstance(n.value, ast.Lambda)
+                                              or (isinstance(n.value, ast.Name) and n.value.id in local)):
+                counts.update(t.attr for t in n.targets
+                              if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name))
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def scan(source: str, filename: str = "<submission>", contract_fields: dict | None = None) -> Scan:
