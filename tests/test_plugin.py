@@ -2,6 +2,7 @@
 effect on a student's other pytest sessions."""
 import inspect
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -100,3 +101,20 @@ def test_a_failure_that_does_not_repeat_is_reported_by_its_example_not_by_hypoth
     assert feedback.startswith(example)
     assert plugin.NOT_REPEATED in feedback
     assert "0x" not in feedback and "Flaky" not in feedback
+
+
+@pytest.mark.parametrize("command", [
+    ["-m", "pytest", "graders/m1", f"--submission={REFERENCE}", "--report={report}"],
+    ["-m", "micrograde", "grade", str(REFERENCE), "--milestone", "m1", "--json", "{report}"],
+], ids=["pytest", "micrograde-grade"])
+def test_a_grading_whose_reader_goes_away_still_writes_its_whole_report(tmp_path, command):
+    """`... | head` closes the pipe after a few lines: the rest of the output goes nowhere, the report is whole."""
+    report = tmp_path / "r.json"
+    env = {**os.environ, "PYTHONPATH": str(KIT_ROOT / "graders")}
+    run = subprocess.Popen([sys.executable, *[a.format(report=report) for a in command]], cwd=KIT_ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert run.stdout.readline().startswith(b"micrograde")
+    run.stdout.close()
+    run.wait(timeout=600)
+    graded = json.loads(report.read_text())
+    assert (graded["status"], graded["score"]) == ("complete", graded["max_score"]), graded.get("note")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from . import __version__, capabilities, early_worker, ending, examples, integrity, rubric, seeds, signatures
+from . import __version__, capabilities, early_worker, ending, examples, integrity, output, rubric, seeds, signatures
 from . import submission as submission_files
 from .errors import FixtureProbeError, ProbeError, SubmissionError, UsageError
 from .grading_key import grading_key
@@ -133,6 +133,7 @@ def pytest_configure(config):
     # show grader internals instead: set here too, whatever --tb or -r the command line gives.
     config.option.tbstyle = "no"
     config.option.reportchars = "N"
+    _tolerate_a_reader_that_goes_away(config)
     try:
         config.stash[GRADING] = Grading(config)
         # The grading process itself under a ceiling: nothing a submission sends grows it unbounded.
@@ -148,6 +149,18 @@ def pytest_configure(config):
         # The course's instructor checks run beside the grader suites, with the same fixtures;
         # those of milestones not graded in this run are deselected at collection.
         config.args.append(str(checks))
+
+
+def _tolerate_a_reader_that_goes_away(config) -> None:
+    """pytest's terminal reporter, made after this hook, writes to the stdout set here
+    (output.py): a closed pipe costs the rest of the output, never the report."""
+    original = sys.stdout
+    sys.stdout = output.ReaderTolerant(original)
+
+    def restore():  # for a caller's own pytest.main(): its stdout is its own again
+        if isinstance(sys.stdout, output.ReaderTolerant):
+            sys.stdout = original
+    config.add_cleanup(restore)
 
 
 def _end_the_command(config) -> None:
