@@ -340,6 +340,13 @@ OPERATION_MUTANTS = [
 
 @pytest.mark.parametrize("operation, right, wrong", OPERATION_MUTANTS, ids=[m[0] for m in OPERATION_MUTANTS])
 def test_a_wrong_derivative_of_each_operation_costs_that_operations_checks_only(tmp_path, operation, right, wrong):
+    lost = _lost_in_m1(tmp_path, operation, right, wrong)
+    assert lost == {name for name, _ in rubric.operation_checks("m1", [operation])}, lost
+
+
+def _lost_in_m1(tmp_path, operation: str, right: str, wrong: str) -> set:
+    """The M1 checks lost by the reference extended with `operation`, with `right` made `wrong`
+    in its engine, under a course that adds that operation."""
     from micrograde import grading
     from micrograde.course.extend import extended_reference
 
@@ -351,8 +358,7 @@ def test_a_wrong_derivative_of_each_operation_costs_that_operations_checks_only(
     engine.write_text(text.replace(right, wrong))
     report = grading.grade(mutant, tmp_path / "r.json", milestones=["m1"], course=folder,
                            output=open(tmp_path / "log", "w"))
-    lost = {t["name"] for t in report["tests"] if t["status"] != "passed"}
-    assert lost == {name for name, _ in rubric.operation_checks("m1", [operation])}, lost
+    return {t["name"] for t in report["tests"] if t["status"] != "passed"}
 
 
 # (operator, the model solution's line, a broken one): operators the extra operations'
@@ -365,19 +371,9 @@ OPERATOR_MUTANTS = [
 
 @pytest.mark.parametrize("operator, right, wrong", OPERATOR_MUTANTS, ids=[m[0] for m in OPERATOR_MUTANTS])
 def test_a_broken_operator_is_charged_in_its_own_check_not_again_in_the_operations(tmp_path, operator, right, wrong):
-    from micrograde import grading
     from micrograde.capabilities import owners
-    from micrograde.course.extend import extended_reference
 
-    folder = pack(tmp_path, "[operations]\nextra = ['exp']\n")
-    mutant = extended_reference(["exp"], tmp_path / "mutant")
-    engine = mutant / "micrograd" / "engine.py"
-    text = engine.read_text()
-    assert text.count(right) == 1
-    engine.write_text(text.replace(right, wrong))
-    report = grading.grade(mutant, tmp_path / "r.json", milestones=["m1"], course=folder,
-                           output=open(tmp_path / "log", "w"))
-    lost = {t["name"] for t in report["tests"] if t["status"] != "passed"}
+    lost = _lost_in_m1(tmp_path, "exp", right, wrong)
     assert owners(operator)[0] in lost, lost
     assert not lost & {name for name, _ in rubric.operation_checks("m1", ["exp"])}, lost
 
