@@ -299,6 +299,20 @@ def test_instructor_checks_run_in_the_worker_and_one_importing_the_kit_is_refuse
     assert reports["reference"]["course"]["sha256"] == courses.load(folder).sha256
 
 
+def test_a_grading_process_that_ends_before_its_report_is_said_to_and_points_to_its_output(tmp_path):
+    """An instructor check runs in the grading process: one that ends it (here, status 7) is not
+    the submission's doing, and the note must not guess that it is."""
+    from micrograde import grading
+
+    folder = pack(tmp_path, '[checks.test_the_grading_process_ends]\nmilestone = "m1"\n',
+                  {"checks/test_ends.py": "import os\n\n\ndef test_the_grading_process_ends(sandbox):\n    os._exit(7)\n"})
+    report = grading.grade(KIT / "reference", tmp_path / "r.json", milestones=["m1"], course=folder,
+                           output=open(tmp_path / "log", "w"))
+    assert report["status"] == "incomplete", report
+    assert "the grading process exited with status 7 before writing its report (its output says why)" in report["note"]
+    assert "submission" not in report["note"], report["note"]
+
+
 def test_the_worker_refuses_instructor_code_that_imports_the_kit_too():
     from micrograde.errors import KitError
     from micrograde.probes import course as probe

@@ -192,7 +192,9 @@ def grade(submission, report_path, *, milestones=None, seed: int = DEFAULT_SEED,
             return report
     except ReportError:
         pass
-    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
-    return fail_closed(submission, report_path, milestones, seed, limits,
-                       f"the grading process {how} before writing its report (killed by the submission?)",
+    # A signal may come from outside (the submission's processes, the OOM killer); a status is
+    # the grading process's own end, whose traceback is in its output.
+    how = (f"was killed by {signal.Signals(-code).name} before writing its report (killed by the submission?)"
+           if code < 0 else f"exited with status {code} before writing its report (its output says why)")
+    return fail_closed(submission, report_path, milestones, seed, limits, f"the grading process {how}",
                        started, integrity_policy, course_pack, layout)
