@@ -24,11 +24,16 @@ def _flushed() -> bool:
     return ok
 
 
+def _status(code) -> int:
+    """The exit status of a program that returned `code`: anything but a number is a failure."""
+    return code if isinstance(code, int) else 1
+
+
 def end_fork(code) -> None:
     """How a fork of a warm process ends: its output flushed, then `os._exit`, so that no
     exit handler or buffer it inherited from the template runs or is written twice."""
     _flushed()
-    os._exit(code if isinstance(code, int) else 1)
+    os._exit(_status(code))
 
 
 def end(code) -> None:
@@ -43,7 +48,7 @@ def end(code) -> None:
         return
     run_exit_handlers()  # and forgets them: an exit left to the interpreter does not run them twice
     if _flushed():
-        os._exit(code if isinstance(code, int) else 1)
+        os._exit(_status(code))
 
 
 def exit_with(code):

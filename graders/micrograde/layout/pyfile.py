@@ -214,9 +214,7 @@ def fields(cls: ast.ClassDef, contract: dict) -> tuple:
     else:
         pick("_backward", lambda value: isinstance(value, ast.Lambda) or (
             isinstance(value, ast.Name) and isinstance(defaults.get(value.id), ast.Lambda)))
-    if "_backward" not in roles:
-        stored = _closure_attribute(cls)
-        if stored is not None:
+        if "_backward" not in roles and (stored := _closure_attribute(cls)) is not None:
             roles["_backward"] = stored
     return tuple(sorted(roles.items()))
 
