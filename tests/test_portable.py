@@ -139,13 +139,13 @@ def test_a_grader_that_is_not_root_says_its_isolation_is_reduced(monkeypatch):
     as_a_user = dataclasses.replace(facilities.current(), root=False, setuid=False)
     monkeypatch.setattr(facilities, "current", lambda: as_a_user)
     monkeypatch.setattr(isolation, "is_root", lambda: False)
-    isolation.available.cache_clear()
+    forget_what_follows_from_the_platform()
     try:
         available = isolation.available()
         assert available == isolation.Available(False, False, as_a_user.reduced())
         assert available.degraded.startswith(REDUCED) and "a uid of its own" in available.degraded
     finally:
-        isolation.available.cache_clear()
+        forget_what_follows_from_the_platform()
 
 
 def test_a_c_library_without_prctl_is_a_missing_facility_not_a_crash(monkeypatch):
